@@ -1,0 +1,2 @@
+export { configSchema, type Config, type DecodeConfig, type FlowConfig } from './schema.ts';
+export { validateConfig, defaultConfig, loadConfigFile, type FrozenConfig } from './load.ts';

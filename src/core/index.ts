@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './counters.ts';
+export * from './anomalies.ts';
+export * from './time.ts';
+export * from './records.ts';
