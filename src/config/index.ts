@@ -1,2 +1,3 @@
 export { configSchema, type Config, type DecodeConfig, type FlowConfig } from './schema.ts';
 export { validateConfig, defaultConfig, loadConfigFile, type FrozenConfig } from './load.ts';
+export { renderConfigDoc } from './docs.ts';

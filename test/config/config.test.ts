@@ -26,3 +26,10 @@ test('a wrong type names the key path', () => {
     (error: unknown) => isCrashtestError(error, 'CT_ERR_CONFIG_INVALID') && error.details.key === 'flow.tcpIdleTimeoutMs',
   );
 });
+
+test('docs/config.md is the page the schema renders', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { renderConfigDoc } = await import('../../src/config/index.ts');
+  const page = readFileSync(new URL('../../docs/config.md', import.meta.url), 'utf8');
+  assert.equal(page, renderConfigDoc(), 'regenerate with: npx tsx scripts/config-doc.ts > docs/config.md');
+});
