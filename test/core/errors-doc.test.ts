@@ -21,7 +21,8 @@ test('docs/errors.md documents no code the registry lacks', () => {
 
 test('CrashtestError carries its code and details', () => {
   const error = new CrashtestError('CT_ERR_CAPTURE_TRUNCATED', 'x.pcap: record at byte 24 is cut short', { file: 'x.pcap', offset: 24 });
-  assert.ok(isCrashtestError(error, 'CT_ERR_CAPTURE_TRUNCATED'));
-  assert.ok(!isCrashtestError(error, 'CT_ERR_CAPTURE_CORRUPT'));
+  const unknownError: unknown = error;
+  assert.ok(isCrashtestError(unknownError, 'CT_ERR_CAPTURE_TRUNCATED'));
+  assert.ok(!isCrashtestError(unknownError, 'CT_ERR_CAPTURE_CORRUPT'));
   assert.equal(error.details.offset, 24);
 });
