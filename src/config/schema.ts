@@ -43,13 +43,102 @@ const flowSchema = z
   })
   .prefault({});
 
+const snmpTargetSchema = z.strictObject({
+  name: z.string().min(1).describe('Switch name used in the journal and in rules (e.g. "access-3").'),
+  host: z.string().min(1).describe('Switch management address.'),
+  port: positiveInt().max(65_535).default(161).describe('SNMP UDP port.'),
+  version: z.enum(['2c', '3']).default('3').describe('SNMP version: 2c (community) or 3 (USM authPriv).'),
+  community: z.string().default('').describe('v2c community (read and, for enforcement, write).'),
+  user: z.string().default('').describe('v3 USM user name.'),
+  authProtocol: z.enum(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512']).default('sha').describe('v3 authentication protocol.'),
+  authKey: z.string().default('').describe('v3 authentication pass phrase (at least 8 characters).'),
+  privProtocol: z.enum(['des', 'aes', 'aes256b', 'aes256r']).default('aes').describe('v3 privacy protocol.'),
+  privKey: z.string().default('').describe('v3 privacy pass phrase (at least 8 characters).'),
+  context: z.string().default('').describe('v3 context name (some switches select a VLAN or instance with it).'),
+  timeoutMs: positiveInt().default(2_000).describe('Time to wait for one SNMP response.'),
+  retries: z.number().int().min(0).default(1).describe('Retransmissions after a timeout.'),
+}).superRefine((target, context) => {
+  if (target.version === '2c' && target.community === '') context.addIssue({ code: 'custom', path: ['community'], message: 'v2c needs a community' });
+  if (target.version === '3') {
+    if (target.user === '') context.addIssue({ code: 'custom', path: ['user'], message: 'v3 needs a user' });
+    for (const key of ['authKey', 'privKey'] as const) {
+      if (target[key].length < 8) context.addIssue({ code: 'custom', path: [key], message: 'v3 authPriv needs a pass phrase of at least 8 characters' });
+    }
+  }
+});
+
+const portPattern = z.string().refine((pattern) => {
+  try {
+    new RegExp(pattern.replace(/^\(\?i\)/, ''));
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
+const staticPortSchema = z.strictObject({
+  mac: z.string().regex(/^[0-9a-fA-F]{2}([:-]?[0-9a-fA-F]{2}){5}$/).describe('MAC address.'),
+  switch: z.string().min(1).describe('Switch name.'),
+  port: z.string().min(1).describe('Port name (ifName).'),
+  ifIndex: z.number().int().min(0).default(0).describe('ifIndex of the port, 0 when unknown.'),
+});
+
+const attributionSchema = z
+  .strictObject({
+    journalPath: z.string().default('crashtest-journal.sqlite').describe('SQLite file of the attribution journal (WAL mode).'),
+    retentionDays: positiveInt().default(30).describe('Journal rows older than this many days (capture time) are pruned.'),
+    maxJournalBytes: positiveInt()
+      .default(1024 * 1024 * 1024)
+      .describe('Size bound of the journal; when exceeded the oldest rows are pruned first and counted (attribution.size_pruned).'),
+    pollIntervalMs: positiveInt().default(60_000).describe('How often each switch forwarding table is read over SNMP (1 min; tables age out in about 5).'),
+    switches: z.array(snmpTargetSchema).default([]).describe('Switches whose forwarding tables map MAC to port.'),
+    staticPorts: z.array(staticPortSchema).default([]).describe('Static MAC to port map, used instead of or besides SNMP.'),
+  })
+  .prefault({});
+
+const respondSchema = z
+  .strictObject({
+    dryRun: z.boolean().default(true).describe('When true no driver touches anything: rules are recorded and logged as if applied by the dry-run driver.'),
+    driver: z.enum(['dry-run', 'snmp', 'webhook', 'command']).default('dry-run').describe('Enforcement driver used when dryRun is false.'),
+    minimumLevel: z.enum(['attempted', 'exploited', 'compromised']).default('compromised').describe('Verdict level from which a port is shut.'),
+    approvalRequired: z.boolean().default(true).describe('Actions wait in state requested until a person approves them (crashtest respond approve).'),
+    ruleTtlSeconds: positiveInt().default(3_600).describe('Every applied rule expires after this long and the port is restored (1 h).'),
+    maxActionsPerHour: positiveInt().default(5).describe('At most this many rules are applied in any sliding hour; more are refused with reason rate_limited.'),
+    protectedPorts: z
+      .array(z.strictObject({ switch: z.string().min(1).describe('Switch name.'), port: z.string().min(1).describe('Port name (ifName).') }))
+      .default([])
+      .describe('Ports never shut (servers, uplinks, the sensor itself).'),
+    protectedPortPatterns: z
+      .array(portPattern)
+      .default(['(?i)uplink', '(?i)trunk', '^Po', '^Port-channel'])
+      .describe('Regular expressions on port names (ifName/ifDescr) that mark uplinks and trunks as protected; (?i) at the start means case-insensitive.'),
+    protectMacCountAbove: positiveInt().default(4).describe('A port with more than this many MACs (or MACs in more than one VLAN) is treated as an uplink or trunk and protected.'),
+    storePath: z.string().default('crashtest-respond.sqlite').describe('SQLite file of rules and the append-only audit log.'),
+    webhookUrl: z.string().default('').describe('Webhook driver: URL that receives the JSON POST.'),
+    webhookSecret: z.string().default('').describe('Webhook driver: HMAC-SHA256 key; the signature goes in header X-Crashtest-Signature.'),
+    webhookTimeoutMs: positiveInt().default(5_000).describe('Webhook driver: time to wait for the receiver.'),
+    commandPath: z.string().default('').describe('Command driver: program run with execFile (no shell).'),
+    commandArgs: z
+      .array(z.string())
+      .default(['{action}', '{switch}', '{port}'])
+      .describe('Command driver: arguments; {action} {switch} {port} {ifIndex} {mac} {ip} {ruleId} are replaced.'),
+    commandTimeoutMs: positiveInt().default(10_000).describe('Command driver: the program is killed after this long.'),
+    expiryCheckIntervalMs: positiveInt().default(5_000).describe('How often the response stage looks for rules whose TTL ran out.'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     decode: decodeSchema.describe('Packet decoding: IP fragment reassembly and tunnels.'),
     flow: flowSchema.describe('The flow table and TCP reassembly.'),
+    attribution: attributionSchema.describe('The attribution journal (session → MAC → switch port) and the switches it reads.'),
+    respond: respondSchema.describe('The response stage: enforcement driver and safety rails (dry run and approval by default).'),
   })
   .prefault({});
 
 export type Config = z.infer<typeof configSchema>;
 export type DecodeConfig = Config['decode'];
 export type FlowConfig = Config['flow'];
+export type AttributionConfig = Config['attribution'];
+export type RespondConfig = Config['respond'];
+export type SnmpTargetConfig = AttributionConfig['switches'][number];

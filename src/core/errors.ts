@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   CT_ERR_CAPTURE_LIVE: 'Live capture failed: the capture process could not start or died.',
   CT_ERR_CAPTURE_WRITE: 'A capture file could not be written.',
   CT_ERR_EXPORT_WRITE: 'Reassembled streams could not be written to the export directory.',
+  CT_ERR_JOURNAL_OPEN: 'The attribution journal or response store (SQLite) could not be opened or migrated.',
+  CT_ERR_SNMP: 'An SNMP request to a switch failed: timeout, authentication, or an error status in the response.',
+  CT_ERR_ENFORCEMENT: 'An enforcement driver could not apply or remove a rule (switch, webhook or command failed).',
+  CT_ERR_RULE_NOT_FOUND: 'No response rule has the given id.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
