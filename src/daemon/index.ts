@@ -1,0 +1,5 @@
+/** The composition root: wires capture → decode → flow (and later stages) and owns their lifecycles. */
+export { runSessionsJob, mergeCounters, type FileResult, type SessionSource, type SessionsJobOptions, type SessionsJobResult } from './sessions-job.ts';
+export { SessionExporter, exportStem, streamBytes } from './session-export.ts';
+export { openAttributionService, type AttributionService, type AttributionServiceOptions, type WhoAnswer } from './attribution-service.ts';
+export { openRespondService, RULE_STATES, type RespondService, type RespondServiceOptions, type AuditEntry, type Rule, type RuleState, type VerdictOutcome, type VerdictRef } from './respond-service.ts';
