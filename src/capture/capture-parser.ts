@@ -80,6 +80,11 @@ export class CaptureParser {
     return this.decoder.summary(this.consumed);
   }
 
+  /** Bytes held back because the input so far stops inside a record (or the file header). */
+  get pendingBytes(): number {
+    return this.carryLength;
+  }
+
   /** What has been read so far (also after a failure). */
   summary(): CaptureSummary | null {
     return this.decoder?.summary(this.consumed) ?? null;

@@ -66,6 +66,8 @@ export interface LiveCaptureSummary extends LiveCaptureStats {
   bytes: number;
   /** the link type tcpdump reported, -1 if it never wrote a header */
   linkType: number;
+  /** bytes of a record tcpdump had only half written when it stopped (after a kill); not delivered */
+  partialRecordBytes: number;
   exitCode: number | null;
   exitSignal: NodeJS.Signals | null;
   /** set when tcpdump exited on its own, or the source was destroyed with an error */
@@ -211,7 +213,7 @@ export class LiveCaptureSource {
         clearTimeout(killer);
       }
       // No parser.end(): after SIGINT tcpdump has written whole records, and after a kill a
-      // half-written last record is expected and worth no error.
+      // half-written last record is expected and worth no error, only a count (partialRecordBytes).
       return this.summary();
     })();
     return this.closing;
@@ -233,6 +235,7 @@ export class LiveCaptureSource {
       frames: this.frameCount,
       bytes: this.byteCount,
       linkType: parsed?.linkTypes[0] ?? -1,
+      partialRecordBytes: this.parser.pendingBytes,
       exitCode: this.exitCode,
       exitSignal: this.exitSignal,
     };

@@ -71,6 +71,7 @@ describe('LiveCaptureSource', { skip }, () => {
   it('sees exactly the frames tcpreplay sends into the veth', async (t) => {
     const { path, frames: expected } = pickCapture();
     const seen: Buffer[] = [];
+    let dropped = 0;
     const source = await LiveCaptureSource.open({
       interface: hostEnd,
       onFrame: (frame) => {
@@ -83,7 +84,7 @@ describe('LiveCaptureSource', { skip }, () => {
       bufferKiB: 8192,
     });
     try {
-      const replay = command('ip', 'netns', 'exec', namespace, 'tcpreplay', '-q', '--pps=2000', '-i', peerEnd, path);
+      const replay = command('ip', 'netns', 'exec', namespace, 'tcpreplay', '-q', '--pps=500', '-i', peerEnd, path);
       assert.ok(replay.ok, replay.output);
       const deadline = Date.now() + 15_000;
       while (seen.length < expected.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -95,10 +96,19 @@ describe('LiveCaptureSource', { skip }, () => {
       assert.equal(summary.frames, seen.length);
       assert.equal(summary.linkType, LinkType.ETHERNET);
       assert.equal(summary.died, undefined);
-      assert.equal(summary.droppedByKernel, 0);
+      assert.equal(summary.partialRecordBytes, 0);
+      // On a starved machine the kernel may drop a few; then the count must say exactly how many.
+      assert.equal(seen.length + summary.droppedByKernel, expected.length, 'frames seen + dropped by kernel');
+      dropped = summary.droppedByKernel;
     }
-    assert.equal(seen.length, expected.length, 'frame count');
-    seen.forEach((data, index) => assert.ok(data.equals(expected[index]), `frame ${index} differs`));
+    // what was seen is what was sent, in order (a subsequence when the kernel reported drops)
+    let next = 0;
+    for (const [index, data] of seen.entries()) {
+      while (next < expected.length && !data.equals(expected[next]!)) next++;
+      assert.ok(next < expected.length, `frame ${index} was never sent`);
+      if (dropped === 0) assert.equal(next, index, `frame ${index} differs`);
+      next++;
+    }
     assert.equal(source.closed, true);
     await assert.rejects(source.stats(), (error: unknown) => isCrashtestError(error, 'CT_ERR_INVALID_STATE'));
     assert.deepEqual(await source.close(), await source.close());
