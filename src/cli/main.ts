@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCrashtestError } from '../core/index.ts';
+import { addProfilesCommand } from './profiles-command.ts';
 import { addAttributionCommands } from './respond.ts';
 import { addSessionsCommand, describeError, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
 
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   addSessionsCommand(program, setExitCode);
   addAttributionCommands(program, setExitCode);
+  addProfilesCommand(program, setExitCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

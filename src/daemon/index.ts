@@ -3,3 +3,4 @@ export { runSessionsJob, mergeCounters, type FileResult, type SessionSource, typ
 export { SessionExporter, exportStem, streamBytes } from './session-export.ts';
 export { openAttributionService, type AttributionService, type AttributionServiceOptions, type WhoAnswer } from './attribution-service.ts';
 export { openRespondService, RULE_STATES, type RespondService, type RespondServiceOptions, type AuditEntry, type Rule, type RuleState, type VerdictOutcome, type VerdictRef } from './respond-service.ts';
+export { openProfilesService, type ProfilesService, type ProfilesQuery } from './profiles-service.ts';
