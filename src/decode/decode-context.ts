@@ -1,4 +1,4 @@
-import type { Packet } from '../core/index.ts';
+import type { Encapsulation, Packet } from '../core/index.ts';
 import type { DecoderAnomaly } from './anomalies.ts';
 import type { FragmentReassembler } from './fragment-reassembler.ts';
 
@@ -28,6 +28,24 @@ export interface DecodeContext {
 
 /** Shared empty payload; a zero-length Buffer cannot be written through. */
 export const EMPTY_PAYLOAD: Buffer = Buffer.alloc(0);
+
+/**
+ * Shared, frozen empty lists for a packet's anomalies, encapsulations and IPv4's extension headers:
+ * almost every packet has none, and three fresh arrays per packet are a tenth of what decoding
+ * allocates. Decoders replace them on the first entry ({@link addAnomaly}, {@link addEncapsulation});
+ * frozen, so a stray push throws instead of changing every packet.
+ */
+export const NO_ENTRIES: never[] = Object.freeze([]) as unknown as never[];
+
+export function addAnomaly(packet: Packet, name: string): void {
+  if (packet.anomalies === NO_ENTRIES) packet.anomalies = [name];
+  else packet.anomalies.push(name);
+}
+
+export function addEncapsulation(packet: Packet, encapsulation: Encapsulation): void {
+  if (packet.encapsulations === NO_ENTRIES) packet.encapsulations = [encapsulation];
+  else packet.encapsulations.push(encapsulation);
+}
 
 /** A MAC address as a 48-bit integer, exact in a double. */
 export function readMac(data: Buffer, offset: number): number {

@@ -1,5 +1,5 @@
 import type { Packet } from '../core/index.ts';
-import type { DecodeContext } from './decode-context.ts';
+import { addEncapsulation, type DecodeContext } from './decode-context.ts';
 import { decodeEthernet } from './ethernet.ts';
 import { decodeRawIp } from './raw-ip.ts';
 
@@ -25,7 +25,7 @@ const FRAME_TYPE_IP = 2;
 export function decodeErspan(context: DecodeContext, packet: Packet, type: 1 | 2 | 3, data: Buffer, offset: number, end: number, depth: number): void {
   context.count('decoder.erspan');
   if (type === 1) {
-    packet.encapsulations.push('erspan1');
+    addEncapsulation(packet, 'erspan1');
     decodeEthernet(context, packet, data, offset, end, depth);
     return;
   }
@@ -37,7 +37,7 @@ export function decodeErspan(context: DecodeContext, packet: Packet, type: 1 | 2
     if (data[offset]! >> 4 !== ERSPAN_2_VERSION) context.anomaly(packet, 'erspan_bad_version');
     const headerVlan = data.readUInt16BE(offset) & 0x0fff;
     const tagEncapsulation = (data[offset + 2]! >> 3) & 0x3;
-    packet.encapsulations.push('erspan2');
+    addEncapsulation(packet, 'erspan2');
     decodeEthernet(context, packet, data, offset + ERSPAN_2_HEADER_LENGTH, end, depth);
     const tagStripped = tagEncapsulation === ENCAPSULATION_8021Q || tagEncapsulation === ENCAPSULATION_ISL;
     if (packet.vlan === -1 && tagStripped) packet.vlan = headerVlan;
@@ -56,7 +56,7 @@ export function decodeErspan(context: DecodeContext, packet: Packet, type: 1 | 2
     context.anomaly(packet, 'erspan_truncated');
     return;
   }
-  packet.encapsulations.push('erspan3');
+  addEncapsulation(packet, 'erspan3');
   if (frameType === FRAME_TYPE_ETHERNET) decodeEthernet(context, packet, data, offset + headerLength, end, depth);
   else if (frameType === FRAME_TYPE_IP) decodeRawIp(context, packet, data, offset + headerLength, end, depth);
   else context.anomaly(packet, 'erspan_unsupported_frame_type');

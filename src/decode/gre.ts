@@ -1,5 +1,5 @@
 import type { Packet } from '../core/index.ts';
-import type { DecodeContext } from './decode-context.ts';
+import { addEncapsulation, type DecodeContext } from './decode-context.ts';
 import { decodeEthernet } from './ethernet.ts';
 import { decodeErspan, GRE_PROTOCOL_ERSPAN_2, GRE_PROTOCOL_ERSPAN_3 } from './erspan.ts';
 
@@ -47,11 +47,11 @@ export function decodeGre(context: DecodeContext, packet: Packet, data: Buffer, 
   switch (protocol) {
     case 0x0800:
     case 0x86dd:
-      packet.encapsulations.push('gre');
+      addEncapsulation(packet, 'gre');
       context.decodeEtherType(packet, protocol, data, cursor, end, depth);
       return;
     case GRE_PROTOCOL_TRANSPARENT_ETHERNET:
-      packet.encapsulations.push('gre');
+      addEncapsulation(packet, 'gre');
       decodeEthernet(context, packet, data, cursor, end, depth);
       return;
     case GRE_PROTOCOL_ERSPAN_2:
@@ -61,7 +61,7 @@ export function decodeGre(context: DecodeContext, packet: Packet, data: Buffer, 
       decodeErspan(context, packet, 3, data, cursor, end, depth);
       return;
     default:
-      packet.encapsulations.push('gre');
+      addEncapsulation(packet, 'gre');
       packet.payload = data.subarray(cursor, end);
   }
 }

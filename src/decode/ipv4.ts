@@ -1,5 +1,5 @@
 import type { IpHeader, Packet } from '../core/index.ts';
-import type { DecodeContext } from './decode-context.ts';
+import { NO_ENTRIES, type DecodeContext } from './decode-context.ts';
 import { formatIpv4 } from './ip-address.ts';
 
 export const IPV4_MIN_HEADER_LENGTH = 20;
@@ -65,7 +65,7 @@ export function decodeIpv4(context: DecodeContext, packet: Packet, data: Buffer,
     headerLength,
     reassembled: false,
     dontFragment: (flagsAndOffset & FLAG_DONT_FRAGMENT) !== 0,
-    extensionHeaders: [],
+    extensionHeaders: NO_ENTRIES,
   };
   packet.ip = ip;
   packet.etherType = 0x0800;

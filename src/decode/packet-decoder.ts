@@ -2,7 +2,7 @@ import { LinkType, IpProtocol, type Counters, type Frame, type Packet } from '..
 import type { DecodeConfig } from '../config/index.ts';
 import { DECODER_ANOMALIES, type DecoderAnomaly } from './anomalies.ts';
 import { decodeArp } from './arp.ts';
-import { EMPTY_PAYLOAD, type DecodeContext } from './decode-context.ts';
+import { addAnomaly, addEncapsulation, EMPTY_PAYLOAD, NO_ENTRIES, type DecodeContext } from './decode-context.ts';
 import { decodeEthernet, MAX_8023_LENGTH } from './ethernet.ts';
 import { FragmentReassembler } from './fragment-reassembler.ts';
 import { decodeGre } from './gre.ts';
@@ -97,14 +97,14 @@ export class PacketDecoder implements DecodeContext {
       vlan: -1,
       innerVlan: -1,
       etherType: -1,
-      encapsulations: [],
+      encapsulations: NO_ENTRIES,
       ip: null,
       arp: null,
       tcp: null,
       udp: null,
       icmp: null,
       payload: EMPTY_PAYLOAD,
-      anomalies: [],
+      anomalies: NO_ENTRIES,
     };
     this.decodeLink(packet, frame.data);
     // also sweep when capture time jumps backwards (merged captures), or the sweep would stall
@@ -122,7 +122,7 @@ export class PacketDecoder implements DecodeContext {
   }
 
   anomaly(packet: Packet, name: DecoderAnomaly): void {
-    packet.anomalies.push(name);
+    addAnomaly(packet, name);
     this.counters.add(COUNTER_NAMES[name]!);
   }
 
@@ -178,13 +178,13 @@ export class PacketDecoder implements DecodeContext {
         return;
       case IP_PROTOCOL_IPIP:
         if (!this.tunnelAllowed(packet, data, offset, end, depth)) return;
-        packet.encapsulations.push('ipip');
+        addEncapsulation(packet, 'ipip');
         this.count('decoder.ipip');
         decodeIpv4(this, packet, data, offset, end, depth + 1);
         return;
       case IP_PROTOCOL_IPV6:
         if (!this.tunnelAllowed(packet, data, offset, end, depth)) return;
-        packet.encapsulations.push('ipv6-in-ip');
+        addEncapsulation(packet, 'ipv6-in-ip');
         this.count('decoder.ipip');
         decodeIpv6(this, packet, data, offset, end, depth + 1);
         return;

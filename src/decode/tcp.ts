@@ -10,6 +10,7 @@ const OPTION_WINDOW_SCALE = 3;
 const OPTION_SACK_PERMITTED = 4;
 const OPTION_SACK = 5;
 const OPTION_TIMESTAMP = 8;
+const NO_KINDS: number[] = [];
 
 /**
  * TCP. A header that is too short or whose data offset does not fit leaves `packet.tcp` null (a
@@ -43,13 +44,20 @@ export function decodeTcp(context: DecodeContext, packet: Packet, data: Buffer, 
   context.count('decoder.tcp');
 }
 
+/**
+ * Option kinds of the segment being decoded, then copied out at their exact count: pushing onto a
+ * fresh array reserves room for 16, the largest allocation of a typical segment.
+ */
+const kindsSeen: number[] = [];
+
 /** Every field is present (undefined when the option was absent) so all option objects share one shape. */
 export function decodeTcpOptions(context: DecodeContext, packet: Packet, data: Buffer, offset: number, end: number): TcpOptions {
-  const options: TcpOptions = { mss: undefined, windowScale: undefined, sackPermitted: false, timestamp: undefined, kinds: [] };
+  const options: TcpOptions = { mss: undefined, windowScale: undefined, sackPermitted: false, timestamp: undefined, kinds: NO_KINDS };
+  let kindCount = 0;
   let cursor = offset;
   while (cursor < end) {
     const kind = data[cursor]!;
-    options.kinds.push(kind);
+    kindsSeen[kindCount++] = kind;
     if (kind === OPTION_END) break;
     if (kind === OPTION_NOP) {
       cursor++;
@@ -71,6 +79,7 @@ export function decodeTcpOptions(context: DecodeContext, packet: Packet, data: B
     if (!readKnownOption(options, kind, length, data, cursor)) context.anomaly(packet, 'tcp_option_bad_length');
     cursor += length;
   }
+  options.kinds = kindCount === 0 ? [] : kindsSeen.slice(0, kindCount);
   return options;
 }
 

@@ -1,5 +1,5 @@
 import type { Packet } from '../core/index.ts';
-import type { DecodeContext } from './decode-context.ts';
+import { addEncapsulation, type DecodeContext } from './decode-context.ts';
 
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
@@ -32,7 +32,7 @@ export function decodeVlanTags(context: DecodeContext, packet: Packet, data: Buf
     if (tags === 1) packet.vlan = vlanId;
     else if (tags === MAX_RECORDED_TAGS) packet.innerVlan = vlanId;
     else if (tags === MAX_RECORDED_TAGS + 1) context.anomaly(packet, 'vlan_too_many_tags');
-    packet.encapsulations.push('vlan');
+    addEncapsulation(packet, 'vlan');
     etherType = data.readUInt16BE(cursor + 2);
     cursor += 4;
   }

@@ -1,3 +1,4 @@
+import type { ChunkPool } from './chunk-pool.ts';
 import { StreamBuffer } from './stream-buffer.ts';
 
 /** One direction of a UDP pseudo-session: datagram payloads appended in arrival order. */
@@ -6,10 +7,14 @@ export class DatagramStream {
   readonly missingBytes = 0;
   truncated = false;
   storeLimit = Number.MAX_SAFE_INTEGER;
-  readonly stream = new StreamBuffer();
+  readonly stream: StreamBuffer;
+
+  constructor(pool?: ChunkPool) {
+    this.stream = new StreamBuffer(pool);
+  }
 
   get memoryBytes(): number {
-    return this.stream.capacity;
+    return this.stream.memoryBytes;
   }
 
   insert(payload: Buffer): void {

@@ -3,3 +3,4 @@ export { TcpReassembler, defaultReassemblerOptions, type OverlapPolicy, type Tcp
 export { sequenceAdd, sequenceBefore, sequenceDiff } from './tcp/sequence.ts';
 export { isServicePort, sourceLooksLikeClient, udpSourceLooksLikeClient } from './client-guess.ts';
 export { StreamBuffer } from './stream-buffer.ts';
+export { ChunkPool, CHUNK_CLASS_BYTES } from './chunk-pool.ts';

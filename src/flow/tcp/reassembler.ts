@@ -1,4 +1,5 @@
 import type { AnomalySink } from '../../core/index.ts';
+import type { ChunkPool } from '../chunk-pool.ts';
 import { StreamBuffer } from '../stream-buffer.ts';
 
 /** Which copy of overlapping bytes is kept when two segments disagree. */
@@ -61,7 +62,7 @@ export class TcpReassembler {
   truncated = false;
   /** the most bytes `stream` may hold; the owner moves it to share a depth budget between directions */
   storeLimit = Number.MAX_SAFE_INTEGER;
-  readonly stream = new StreamBuffer();
+  readonly stream: StreamBuffer;
 
   private nextSequence: number;
   private nextPosition = 0;
@@ -74,8 +75,11 @@ export class TcpReassembler {
     initialSequence: number,
     private readonly options: TcpReassemblerOptions,
     private readonly anomalies: AnomalySink,
+    /** where the stream's chunks come from and go back to; none: plain allocations */
+    pool?: ChunkPool,
   ) {
     this.nextSequence = initialSequence >>> 0;
+    this.stream = new StreamBuffer(pool);
   }
 
   /** The sequence number the next in-order byte will carry. */
@@ -90,7 +94,7 @@ export class TcpReassembler {
   /** Estimate of the memory this direction holds: stored stream plus queued segments. */
   get memoryBytes(): number {
     const queued = this.queue === null ? 0 : this.queuedBytes + this.queue.length * QUEUED_SEGMENT_OVERHEAD_BYTES;
-    return this.stream.capacity + queued;
+    return this.stream.memoryBytes + queued;
   }
 
   /** Adds a segment's payload; `payload` may be reused by the caller afterwards. */
