@@ -2,12 +2,16 @@
  * CPU throughput: emulated instructions per second on a decoder-loop workload (the shape of a
  * shellcode XOR decoder: xor a byte, advance, loop over 4 KiB, repeated), for our pure-TypeScript
  * CPU and — in the same run, on the same bytes — for Unicorn through koffi when libunicorn2 is
- * installed. Run alone with `npx tsx bench/cpu.ts`; the bench runner calls `benchCpu()`.
+ * installed; then the time to profile each piece of attacker code in the corpus (finder and runs),
+ * when the corpus and tshark are there. Run alone with `npx tsx bench/cpu.ts`; the bench runner
+ * calls `main()`.
  */
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cpu, Memory, PERM_READ, PERM_RWX, PERM_WRITE } from '../src/emulator/cpu/index.ts';
+import { findShellcode, profileShellcode } from '../src/emulator/finder/index.ts';
+import { corpusShellcodes, skipWithoutCorpusShellcode } from '../test/helpers/corpus-shellcode.ts';
 
 const CODE = 0x401000;
 const DATA = 0x500000;
@@ -211,11 +215,68 @@ export function formatCpuBench(results: CpuBenchResult[]): string {
   return lines.join('\n');
 }
 
+export interface ProfileBenchResult {
+  payload: string;
+  bytes: number;
+  /** wall time of findShellcode alone, best of the repeats */
+  findMs: number;
+  /** wall time of profileShellcode (finder, every candidate run, the best trace), best of the repeats */
+  profileMs: number;
+  /** instructions the profile ran over all its candidates */
+  instructions: number;
+  events: number;
+  endReason: string;
+}
+
+/**
+ * Time to profile each piece of attacker code in the corpus: what a dummy spends between the
+ * exploit arriving and knowing what it does. Wall time (the finder and the runs are all there is).
+ */
+export function benchCorpusProfiles(repeats = 3): ProfileBenchResult[] | string {
+  const missing = skipWithoutCorpusShellcode();
+  if (missing) return missing;
+  const results: ProfileBenchResult[] = [];
+  for (const shellcode of corpusShellcodes()) {
+    let findMs = Infinity;
+    let profileMs = Infinity;
+    let last: ReturnType<typeof profileShellcode> | null = null;
+    for (let k = 0; k < repeats; k++) {
+      let started = performance.now();
+      findShellcode(shellcode.bytes);
+      findMs = Math.min(findMs, performance.now() - started);
+      started = performance.now();
+      last = profileShellcode(shellcode.bytes, shellcode.profile);
+      profileMs = Math.min(profileMs, performance.now() - started);
+    }
+    results.push({
+      payload: shellcode.name,
+      bytes: shellcode.bytes.length,
+      findMs,
+      profileMs,
+      instructions: last!.instructionsUsed,
+      events: last!.trace?.events.length ?? 0,
+      endReason: last!.trace?.endReason ?? 'not_run',
+    });
+  }
+  return results;
+}
+
+export function formatProfileBench(results: ProfileBenchResult[] | string): string {
+  if (typeof results === 'string') return `profile corpus shellcode: skipped (${results})`;
+  return results
+    .map(
+      (r) =>
+        `profile ${r.payload}: ${r.bytes} bytes, find ${r.findMs.toFixed(1)} ms, profile ${r.profileMs.toFixed(1)} ms, ` +
+        `${(r.instructions / 1e6).toFixed(2)} M instructions (${(r.instructions / r.profileMs / 1e3).toFixed(1)} M/s), ${r.events} events, ended ${r.endReason}`,
+    )
+    .join('\n');
+}
+
 /** The target of issue 3 for the pure-TypeScript engine on this workload. */
 export const TARGET_INSTRUCTIONS_PER_SECOND = 50e6;
 
 /**
- * Entry point for bench/run.ts (`npm run bench -- cpu [--passes N] [--repeats N] [--json]`).
+ * Entry point for bench/run.ts (`npm run bench -- cpu [--passes N] [--repeats N] [--no-corpus] [--json]`).
  * Returns the exit code: 0, or 1 when the engine is below the target on every 32-bit workload.
  */
 export async function main(args: string[]): Promise<number> {
@@ -224,7 +285,9 @@ export async function main(args: string[]): Promise<number> {
     return index >= 0 ? Number(args[index + 1]) : undefined;
   };
   const results = benchCpu({ passes: option('--passes') ?? 2000, repeats: option('--repeats') ?? 3 });
-  console.log(args.includes('--json') ? JSON.stringify(results, null, 2) : formatCpuBench(results));
+  const profiles = args.includes('--no-corpus') ? 'skipped by --no-corpus' : benchCorpusProfiles(option('--repeats') ?? 3);
+  if (args.includes('--json')) console.log(JSON.stringify({ cpu: results, profiles }, null, 2));
+  else console.log(`${formatCpuBench(results)}\n${formatProfileBench(profiles)}`);
   const best = Math.max(...results.filter((r) => r.workload.endsWith('-32')).map((r) => r.oursInstructionsPerSecond));
   if (best < TARGET_INSTRUCTIONS_PER_SECOND) {
     console.log(`cpu: below the target of ${TARGET_INSTRUCTIONS_PER_SECOND / 1e6} M instructions/s (measured in CPU time; a loaded machine lowers it)`);

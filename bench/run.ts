@@ -4,7 +4,8 @@
  *             and tshark, then the 10-million-flow SYN flood (--no-synflood to skip it)
  *   synflood  only the SYN flood workload
  *   stages    read / read+decode / read+decode+flow timed separately on one file
- *   cpu       emulated instructions per second on decoder loops, beside Unicorn on the same code
+ *   cpu       emulated instructions per second on decoder loops, beside Unicorn on the same code,
+ *             and the time to profile each corpus shellcode
  *   respond   verdict → port down against a simulated switch, and journal inserts per second
  */
 const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {

@@ -7,3 +7,4 @@ export { SnmpPortEnforcer } from './enforcement/snmp-port-enforcer.ts';
 export { WebhookEnforcer, signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, type WebhookEnforcerOptions } from './enforcement/webhook-enforcer.ts';
 export { CommandEnforcer, type CommandEnforcerOptions } from './enforcement/command-enforcer.ts';
 export { createEnforcer, createForwardingTableReaders, openAttributionJournal, openResponseStore } from './factories.ts';
+export { IcedDisassembler } from './disassembler/iced-disassembler.ts';

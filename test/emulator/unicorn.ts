@@ -17,8 +17,16 @@ export const UC_REG = {
   eflags: 25,
   eip: 26,
   rip: 41,
+  /** x86-64 only: Unicorn 2 ignores these in 32-bit mode (see `installFlatSegments`) */
   fsBase: 250,
   gsBase: 251,
+  gdtr: 243,
+  cs: 11,
+  ds: 17,
+  es: 28,
+  fs: 32,
+  gs: 33,
+  ss: 49,
   /** rax..r15 in our (hardware) order */
   gpr64: [35, 38, 40, 37, 44, 36, 43, 39, 106, 107, 108, 109, 110, 111, 112, 113],
   /** eax..edi in hardware order */
@@ -29,6 +37,8 @@ interface Functions {
   open: (arch: number, mode: number, out: unknown[]) => number;
   memMap: (uc: unknown, address: bigint, size: number, perms: number) => number;
   memWrite: (uc: unknown, address: bigint, bytes: Uint8Array, size: number) => number;
+  memProtect: (uc: unknown, address: bigint, size: number, perms: number) => number;
+  memUnmap: (uc: unknown, address: bigint, size: number) => number;
   memRead: (uc: unknown, address: bigint, bytes: Uint8Array, size: number) => number;
   regWrite: (uc: unknown, id: number, value: Uint8Array) => number;
   regRead: (uc: unknown, id: number, value: Uint8Array) => number;
@@ -50,6 +60,8 @@ export function loadUnicorn(): { ok: true } | { ok: false; reason: string } {
       open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
       memMap: lib.func('int uc_mem_map(void *uc, uint64_t address, size_t size, uint32_t perms)'),
       memWrite: lib.func('int uc_mem_write(void *uc, uint64_t address, const void *bytes, size_t size)'),
+      memProtect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
+      memUnmap: lib.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
       memRead: lib.func('int uc_mem_read(void *uc, uint64_t address, void *bytes, size_t size)'),
       regWrite: lib.func('int uc_reg_write(void *uc, int regid, const void *value)'),
       regRead: lib.func('int uc_reg_read(void *uc, int regid, void *value)'),
@@ -86,6 +98,14 @@ export class Unicorn {
     this.check(this.f.memMap(this.handle, BigInt(address), size, perms));
   }
 
+  protect(address: number, size: number, perms: number): void {
+    this.check(this.f.memProtect(this.handle, BigInt(address), size, perms));
+  }
+
+  unmap(address: number, size: number): void {
+    this.check(this.f.memUnmap(this.handle, BigInt(address), size));
+  }
+
   write(address: number, bytes: Uint8Array): void {
     this.check(this.f.memWrite(this.handle, BigInt(address), bytes, bytes.length));
   }
@@ -94,6 +114,11 @@ export class Unicorn {
     const out = new Uint8Array(length);
     this.check(this.f.memRead(this.handle, BigInt(address), out, length));
     return out;
+  }
+
+  /** Writes a register whose value is a structure (GDTR: uc_x86_mmr, 24 bytes). */
+  setRegBytes(id: number, value: Uint8Array): void {
+    this.check(this.f.regWrite(this.handle, id, value));
   }
 
   setReg(id: number, value: bigint): void {

@@ -83,9 +83,10 @@ export class CpuGuest implements GuestCpu {
     this.memory = new CpuMemoryView(cpu.memory);
   }
 
-  static create(bits: Bits, maxMappedBytes = 256 * 1024 * 1024): CpuGuest {
+  /** `traceSize`: how many executed addresses the CPU keeps for a listing (0: none, the fastest) */
+  static create(bits: Bits, maxMappedBytes = 256 * 1024 * 1024, traceSize = 0): CpuGuest {
     const mode: CpuMode = bits;
-    return new CpuGuest(new Cpu({ mode, memory: new Memory({ maxMappedBytes }) }));
+    return new CpuGuest(new Cpu({ mode, memory: new Memory({ maxMappedBytes }), traceSize }));
   }
 
   getRegister(name: RegisterName): bigint {
@@ -101,6 +102,14 @@ export class CpuGuest implements GuestCpu {
     else this.cpu.setRegisterBig(registerIndex(name), unsigned);
   }
 
+  get flags(): number {
+    return this.cpu.eflags;
+  }
+
+  set flags(value: number) {
+    this.cpu.eflags = value;
+  }
+
   setSegmentBase(segment: 'fs' | 'gs', base: number): void {
     if (segment === 'fs') this.cpu.fsBase = base;
     else this.cpu.gsBase = base;
@@ -111,13 +120,12 @@ export class CpuGuest implements GuestCpu {
   }
 
   stop(reason: ProcessStopReason, detail?: string, exitCode?: number): void {
-    // the CPU knows 'exit'; the process's own reasons travel as hook_stop with the reason first in the detail
-    if (reason === 'exit') this.cpu.stop('exit', detail, exitCode);
-    else this.cpu.stop('hook_stop', detail === undefined ? reason : `${reason}: ${detail}`);
+    this.cpu.stop(reason, detail, exitCode);
   }
 
+  /** live: inside a hook this is the index of the instruction that made the call */
   get instructionCount(): number {
-    return this.cpu.totalInstructions;
+    return this.cpu.instructionCount;
   }
 }
 

@@ -6,6 +6,7 @@
  * Addresses are plain numbers: user-space addresses on x86-64 stay below 2^47, well inside a
  * double's exact range. Register values are bigints because a 64-bit register holds any 64 bits.
  */
+import type { StopReason as CpuStopReason } from '../cpu/index.ts';
 
 /** Page permissions, OR-ed. */
 export const Perm = { NONE: 0, READ: 1, WRITE: 2, EXEC: 4, RW: 3, RX: 5, RWX: 7 } as const;
@@ -39,33 +40,25 @@ export type RegisterName = Register32 | Register64;
 export type Bits = 32 | 64;
 
 /** How a hook ends a run: the process exited, or a call must wait (a receive with no data yet). */
-export type ProcessStopReason = 'exit' | 'blocked' | 'unhandled_exception';
+export type ProcessStopReason = Extract<CpuStopReason, 'exit' | 'blocked' | 'unhandled_exception'>;
 
-/** Why a run ended: the CPU's reasons (cpu/types.ts) plus the ones the process environment adds. */
-export type StopReason =
-  | ProcessStopReason
-  | 'hlt'
-  | 'fault'
-  | 'invalid_opcode'
-  | 'instruction_limit'
-  | 'memory_limit'
-  | 'time_limit'
-  | 'hook_stop'
-  | 'internal_error'
-  | 'not_run';
+/** Why a run ended: the CPU's reasons (cpu/types.ts, each its own value) or `not_run`. */
+export type StopReason = CpuStopReason | 'not_run';
 
 export interface GuestCpu {
   readonly bits: Bits;
   readonly memory: GuestMemory;
   getRegister(name: RegisterName): bigint;
   setRegister(name: RegisterName, value: bigint): void;
+  /** EFLAGS (the exception dispatcher saves and restores them with a CONTEXT). */
+  flags: number;
   /** Selector bases, for fs:[0x30] and gs:[0x60]. */
   setSegmentBase(segment: 'fs' | 'gs', base: number): void;
   /** Execution reaching `address` calls the process's hook handler instead of running it. */
   addHook(address: number): void;
   /** Ends the current run after the running hook returns. */
   stop(reason: ProcessStopReason, detail?: string, exitCode?: number): void;
-  /** Instructions executed so far in this CPU's life. */
+  /** Instructions executed so far in this CPU's life, live (inside a hook: the calling instruction's index). */
   readonly instructionCount: number;
 }
 

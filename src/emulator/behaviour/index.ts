@@ -7,3 +7,4 @@ export { GuestHeap, RegionAllocator } from './guest-allocators.ts';
 export { PagedGuestMemory } from './paged-memory.ts';
 export { RegisterFileCpu } from './register-file-cpu.ts';
 export { CpuGuest, CpuMemoryView } from './cpu-adapter.ts';
+export * from './disassembly.ts';

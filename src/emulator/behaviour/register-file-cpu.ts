@@ -11,6 +11,7 @@ export class RegisterFileCpu implements GuestCpu {
   readonly hooks = new Set<number>();
   stopped: { reason: ProcessStopReason; detail?: string; exitCode?: number } | null = null;
   instructionCount = 0;
+  flags = 0x202;
 
   constructor(
     readonly bits: Bits,

@@ -20,8 +20,7 @@ export type ArgumentValue = string | number | boolean | string[];
 export interface BehaviourEvent {
   /** 0-based position in the trace */
   sequence: number;
-  /** instructions executed before the call; with the current CPU this is counted at run
-   *  boundaries only (the CPU updates its total when a run ends), so events of one run share it */
+  /** index (over the CPU's life) of the instruction that made the call: instructions executed before it */
   instruction: number;
   /** `ws2_32.connect`, `kernel32.WinExec`, `linux.socketcall.connect`, `linux.execve` */
   api: string;
@@ -34,14 +33,16 @@ export interface BehaviourEvent {
   caller?: number;
 }
 
-/** A loop that rewrote the code ahead of it (a decoder), seen while running. */
+/** Code that wrote code and then ran it (a decoder), seen while running. */
 export interface DecoderLoopInfo {
   /** offset of the decoder loop's first instruction, when the finder saw one */
   offset?: number;
-  /** bytes of the input that the code rewrote while running */
+  /** offset in the input of the first instruction that ran from bytes the code wrote: where the decoded code starts */
+  decodedEntryOffset: number;
+  /** index of that instruction in the run */
+  decodedEntryInstruction: number;
+  /** bytes of the input's area that the code wrote while running */
   bytesWritten: number;
-  /** the first rewritten byte's offset in the input */
-  firstWrittenOffset: number;
 }
 
 export interface BehaviourTrace {
@@ -58,6 +59,9 @@ export interface BehaviourTrace {
   virtualTimeMs: number;
   /** events not kept because the trace was full */
   droppedEvents: number;
+  /** the last instructions that ran, disassembled (`0x00401000  31 c0  xor eax, eax`), when the
+   *  profile was given a disassembler */
+  listing?: string[];
 }
 
 export type EventInput = Omit<BehaviourEvent, 'sequence' | 'instruction'> & { instruction?: number };

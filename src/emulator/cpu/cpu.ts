@@ -78,7 +78,8 @@ export class Cpu {
   readonly xmm = new Uint32Array(64);
   mxcsr = 0x1f80;
 
-  /** executed instructions over the CPU's life (drives the virtual rdtsc) */
+  /** executed instructions over the CPU's life, updated when a run ends (drives the virtual rdtsc);
+   *  `instructionCount` is the live count */
   totalInstructions = -0;
   tscBase = 0x1000000;
   /** rdtsc reads so far: each adds a few cycles so back-to-back reads still differ */
@@ -444,6 +445,15 @@ export class Cpu {
     });
   }
 
+  /**
+   * Instructions executed over the CPU's life, exact also while a run is in progress: an
+   * environment callback reads the index of the instruction that called it (the hooked call, the
+   * syscall) here.
+   */
+  get instructionCount(): number {
+    return this.totalInstructions + this.runExecuted + (this.inBatch ? this.batchProgress : 0);
+  }
+
   // ---- the step loop ---------------------------------------------------------------------
 
   /** Runs from `ip` until something ends the run; never throws for anything the guest code does. */
@@ -452,36 +462,78 @@ export class Cpu {
     const timeBudgetMs = limits.timeBudgetMs ?? 5_000; // 5 s
     const checkInterval = limits.timeCheckInterval ?? 65_536;
     const startTime = performance.now();
+    this.runExecuted = 0;
+    try {
+      for (;;) {
+        this.clearStop();
+        try {
+          if (this.memory.limitExceeded) this.raiseStop('memory_limit');
+          for (;;) {
+            const batch = Math.min(checkInterval, maxInstructions - this.runExecuted);
+            if (batch <= 0) this.raiseStop('instruction_limit');
+            this.inBatch = true;
+            this.stepBatch(batch);
+            this.inBatch = false;
+            this.runExecuted += batch;
+            if (performance.now() - startTime > timeBudgetMs) this.raiseStop('time_limit');
+          }
+        } catch (error) {
+          if (this.inBatch) {
+            this.runExecuted += this.batchProgress;
+            // an instruction that ended the run on purpose (hlt, an exit syscall) did execute
+            if (error === STOP && this.stopReason !== 'fault' && this.stopReason !== 'invalid_opcode') this.runExecuted++;
+          }
+          this.inBatch = false;
+          // the dispatch counts as an instruction, so a handler that faults at once still runs out
+          if (this.runExecuted < maxInstructions && this.dispatchException(error)) {
+            this.runExecuted++;
+            // a fault every few instructions never finishes a batch: check the clock here too
+            if (performance.now() - startTime <= timeBudgetMs) continue;
+            this.stop('time_limit');
+            return this.finish(STOP, this.runExecuted);
+          }
+          return this.finish(error, this.runExecuted);
+        }
+      }
+    } finally {
+      this.totalInstructions += this.runExecuted;
+      this.runExecuted = 0;
+    }
+  }
+
+  private clearStop(): void {
     this.stopReason = null;
     this.stopDetail = undefined;
     this.stopExitCode = undefined;
     this.stopFault = undefined;
-    let executed = 0;
+  }
+
+  /** Offers a guest fault to `environment.onException`; true when it redirected execution. */
+  private dispatchException(error: unknown): boolean {
+    const handler = this.environment.onException;
+    if (!handler) return false;
+    let fault: CpuFault;
+    if (error instanceof MemoryFault) {
+      fault = { kind: error.kind, address: error.address };
+      if (error.kind !== 'unmapped_fetch' && error.kind !== 'protection_fetch') this.ip = this.current;
+    } else if (error === STOP && this.stopReason === 'fault' && this.stopFault) {
+      fault = this.stopFault;
+    } else {
+      return false;
+    }
+    this.clearStop();
     try {
-      if (this.memory.limitExceeded) this.raiseStop('memory_limit');
-      while (true) {
-        const batch = Math.min(checkInterval, maxInstructions - executed);
-        if (batch <= 0) this.raiseStop('instruction_limit');
-        this.inBatch = true;
-        this.stepBatch(batch);
-        this.inBatch = false;
-        executed += batch;
-        if (performance.now() - startTime > timeBudgetMs) this.raiseStop('time_limit');
-      }
-    } catch (error) {
-      if (this.inBatch) {
-        executed += this.batchProgress;
-        // an instruction that ended the run on purpose (hlt, an exit syscall) did execute
-        if (error === STOP && this.stopReason !== 'fault' && this.stopReason !== 'invalid_opcode') executed++;
-      }
-      this.inBatch = false;
-      return this.finish(error, executed);
-    } finally {
-      this.totalInstructions += executed;
+      return handler.call(this.environment, this, fault) && this.stopReason === null;
+    } catch (failure) {
+      // a broken environment is a bug: report it, do not let it look like a guest fault
+      this.stop('internal_error', failure instanceof Error ? `${failure.message}\n${failure.stack ?? ''}` : String(failure));
+      return false;
     }
   }
 
-  /** instructions finished in the batch that threw */
+  /** instructions executed by the current run before the current batch */
+  private runExecuted = 0;
+  /** instructions finished in the current batch (exact inside callbacks, and after a throw) */
   private batchProgress = 0;
   private inBatch = false;
   /** fetch cache: the page the last instruction came from (its `code` is null once invalid) */
@@ -502,6 +554,7 @@ export class Cpu {
         if (tracing) this.record(ip);
         this.current = ip;
         this.ip = insn.next;
+        this.batchProgress = done;
         insn.exec(this, insn);
         done++;
       }
@@ -543,6 +596,9 @@ export class Cpu {
 
   private decodeInto(code: (Instruction | undefined)[], ip: number): Instruction {
     const insn = this.decodeAt(ip);
+    // decoding happens once per cached instruction, and a guest write drops the cached copy:
+    // checking here sees every first run of written bytes at no cost to the step loop
+    if (this.memory.trackWrites && this.memory.takeWritten(ip, insn.length)) this.noticeWrittenCode(ip);
     // decoding reads only; the cache is still the page's unless a hook dropped it
     const page = this.fetchPage;
     if (page.code === code) {
@@ -552,6 +608,11 @@ export class Cpu {
       if (offset > page.codeHigh) page.codeHigh = offset;
     }
     return insn;
+  }
+
+  private noticeWrittenCode(ip: number): void {
+    const notice = this.environment.onFirstExecuteOfWritten;
+    if (notice) notice.call(this.environment, this, ip);
   }
 
   private record(ip: number): void {

@@ -37,6 +37,9 @@ export class Page {
   /** page offsets of the first and last decoded instruction start, so most writes skip the clearing */
   codeLow = PAGE_SIZE;
   codeHigh = -1;
+  /** one byte per page byte: 1 where the guest wrote and nothing ran since, 2 where written bytes
+   *  then ran (only with `Memory.trackWrites`; null until the first tracked write) */
+  written: Uint8Array | null = null;
   constructor(public perm: number) {}
 }
 
@@ -55,12 +58,24 @@ function pageNumber(address: number): number {
   return address < TWO_32 && address >= 0 ? address >>> PAGE_SHIFT : Math.floor(address / PAGE_SIZE);
 }
 
+function markWritten(page: Page, offset: number, length: number): void {
+  const written = (page.written ??= new Uint8Array(PAGE_SIZE));
+  const end = Math.min(offset + length, PAGE_SIZE);
+  for (let k = offset; k < end; k++) written[k] = 1;
+}
+
 export class Memory {
   readonly pages = new Map<number, Page>();
   readonly maxMappedBytes: number;
   mappedBytes = 0;
   /** set when a map() was refused for the byte limit; the CPU ends the run with `memory_limit` */
   limitExceeded = false;
+  /**
+   * Remember which bytes the guest (not the environment) wrote, so the CPU can tell the
+   * environment when written bytes first run (`onFirstExecuteOfWritten`). Off by default: it costs
+   * a little on every guest write.
+   */
+  trackWrites = false;
 
   private readPn = -1;
   private readPage: Page | null = null;
@@ -173,7 +188,37 @@ export class Memory {
     // self-modifying code: a write to a page we decoded from drops the decoded instructions that
     // may cover the written bytes — a decoder unpacking the page it runs from keeps its loop cached
     if (page.code !== null) this.invalidateBytes(pn, page, address & 0xfff, length);
+    if (this.trackWrites) markWritten(page, address & 0xfff, length);
     return page;
+  }
+
+  /**
+   * True when the guest wrote any of [address, address + length) since it last ran there; clears
+   * the marks, so the next call is false until the guest writes the bytes again.
+   */
+  takeWritten(address: number, length: number): boolean {
+    let found = false;
+    for (let k = 0; k < length; k++) {
+      const page = this.pages.get(pageNumber(address + k));
+      const written = page?.written;
+      if (!written) continue;
+      const offset = (address + k) & 0xfff;
+      if (written[offset] === 1) {
+        written[offset] = 2;
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  /** How many bytes of [address, address + length) the guest wrote (run since or not). */
+  countWritten(address: number, length: number): number {
+    let count = 0;
+    for (let k = 0; k < length; k++) {
+      const written = this.pages.get(pageNumber(address + k))?.written;
+      if (written && written[(address + k) & 0xfff] !== 0) count++;
+    }
+    return count;
   }
 
   private invalidateBytes(pn: number, page: Page, offset: number, length: number): void {

@@ -3,21 +3,30 @@ import type { FaultKind } from './memory.ts';
 
 export type CpuMode = 32 | 64;
 
-export type StopReason =
-  | 'exit'
-  | 'hlt'
-  | 'fault'
-  | 'invalid_opcode'
-  | 'instruction_limit'
-  | 'memory_limit'
-  | 'time_limit'
-  | 'hook_stop'
+/**
+ * Why a run ended. The keys of this interface are the reasons; an environment that needs a reason
+ * of its own adds it by declaration merging (`declare module '…/cpu/types.ts' { interface
+ * StopReasons { my_reason: true } }`) instead of folding it into `hook_stop` with detail text.
+ */
+export interface StopReasons {
+  exit: true;
+  hlt: true;
+  fault: true;
+  invalid_opcode: true;
+  instruction_limit: true;
+  memory_limit: true;
+  time_limit: true;
+  /** an environment callback stopped the run for a reason of no other kind; `detail` says which */
+  hook_stop: true;
   /** set by an environment: a call must wait for input (a receive with no data yet) */
-  | 'blocked'
+  blocked: true;
   /** set by an environment: the guest raised an exception nothing handled */
-  | 'unhandled_exception'
+  unhandled_exception: true;
   /** a bug in the emulator itself; the message is in `detail` */
-  | 'internal_error';
+  internal_error: true;
+}
+
+export type StopReason = keyof StopReasons;
 
 export type CpuFaultKind = FaultKind | 'divide_error' | 'breakpoint' | 'general_protection' | 'interrupt';
 
@@ -39,6 +48,20 @@ export interface CpuEnvironment {
   onHook?(cpu: Cpu, address: number): void;
   /** `int n` other than 0x80/0x2e, and int3 (vector 3); without it the run ends with a fault */
   onInterrupt?(cpu: Cpu, vector: number): void;
+  /**
+   * The guest faulted (memory, divide error, int3 without `onInterrupt`, a privileged instruction);
+   * `cpu.ip` is the faulting instruction (the target address for a fetch fault). Return true after
+   * redirecting execution — to a structured exception handler, say — and the run goes on; return
+   * false and the run ends with reason `fault`. Each dispatch counts as one instruction against the
+   * run's limit, so a handler that faults again cannot spin for ever.
+   */
+  onException?(cpu: Cpu, fault: CpuFault): boolean;
+  /**
+   * An instruction is about to run whose bytes the guest wrote during this CPU's life (the first
+   * instruction of decoded or copied code). Called once per instruction address until the guest
+   * writes its bytes again; needs `memory.trackWrites`. A notice only: it should not change state.
+   */
+  onFirstExecuteOfWritten?(cpu: Cpu, address: number): void;
 }
 
 export interface RunLimits {

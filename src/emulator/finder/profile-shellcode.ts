@@ -6,6 +6,7 @@
 import { CpuGuest } from '../behaviour/cpu-adapter.ts';
 import type { Bits, StopReason } from '../behaviour/guest.ts';
 import { RecordingEndpoint, type NetworkEndpoint } from '../behaviour/network-endpoint.ts';
+import { executedListing, formatListing, type Disassembler } from '../behaviour/disassembly.ts';
 import { ACTIVE_KINDS, traceScore, type BehaviourTrace, type DecoderLoopInfo } from '../behaviour/trace.ts';
 import type { RunResult } from '../cpu/index.ts';
 import { LinuxProcess } from '../linux/linux-process.ts';
@@ -33,9 +34,16 @@ export interface ProfileOptions {
   /** where the code lies: an RWX region, or the stack with esp at the entry (a stack overflow's
    *  `jmp esp`); auto tries the region, then the stack when the region run faulted without behaviour */
   placement?: Placement | 'auto';
+  /** with a disassembler, each trace carries a listing of the last instructions that ran (evidence) */
+  disassembler?: Disassembler;
+  /** instructions in that listing (rounded up to a power of two); default 64 */
+  listingLength?: number;
 }
 
 export type Placement = 'region' | 'stack';
+
+/** What one run needs of the profile's options. */
+export type RunOptions = Pick<ProfileOptions, 'endpoint' | 'windows' | 'disassembler' | 'listingLength'> & { placement?: Placement };
 
 export interface ProfileAttempt {
   offset: number;
@@ -121,7 +129,7 @@ export function runOnce(
   target: ProfileTarget,
   maxInstructions: number,
   timeBudgetMs: number,
-  options: Pick<ProfileOptions, 'endpoint' | 'windows'> & { placement?: Placement } = {},
+  options: RunOptions = {},
 ): BehaviourTrace {
   return new EmulatedRun(candidate, target, options).resume(maxInstructions, timeBudgetMs);
 }
@@ -136,31 +144,42 @@ export class EmulatedRun {
   readonly process: WindowsProcess | LinuxProcess;
   readonly endpoint: NetworkEndpoint;
   private readonly base: number;
-  private readonly original: Uint8Array;
+  private readonly length: number;
+  /** where written bytes first ran, in order (the CPU's notices), at most MAX_WRITTEN_CODE_NOTICES */
+  readonly writtenCodeRuns: Array<{ address: number; instruction: number }> = [];
   private instructions = 0;
+  private readonly disassembler: Disassembler | undefined;
 
   constructor(
     private readonly candidate: Pick<ShellcodeCandidate, 'bytes' | 'offset' | 'decoderLoopOffset'>,
     readonly target: ProfileTarget,
-    options: Pick<ProfileOptions, 'endpoint' | 'windows'> & { placement?: Placement } = {},
+    options: RunOptions = {},
   ) {
-    this.guest = CpuGuest.create(target.bits);
+    this.disassembler = options.disassembler;
+    this.guest = CpuGuest.create(target.bits, undefined, options.disassembler ? (options.listingLength ?? 64) : 0);
     this.endpoint = options.endpoint?.() ?? new RecordingEndpoint();
+    const cpu = this.guest.cpu;
+    cpu.memory.trackWrites = true;
+    const onFirstExecuteOfWritten = (_cpu: unknown, address: number): void => {
+      if (this.writtenCodeRuns.length < MAX_WRITTEN_CODE_NOTICES) this.writtenCodeRuns.push({ address, instruction: cpu.instructionCount });
+    };
     if (target.os === 'windows') {
       const windows = new WindowsProcess(this.guest, { ...options.windows, endpoint: this.endpoint });
-      this.guest.cpu.environment = {
+      cpu.environment = {
         onHook: (_cpu, address) => void windows.handleHook(address),
         onSyscall: (_cpu, kind) => windows.handleSyscall(kind),
+        onException: (_cpu, fault) => windows.handleException(fault),
+        onFirstExecuteOfWritten,
       };
       this.process = windows;
     } else {
       const linux = new LinuxProcess(this.guest, { endpoint: this.endpoint });
-      this.guest.cpu.environment = { onSyscall: (_cpu, kind) => linux.handleSyscall(kind) };
+      cpu.environment = { onSyscall: (_cpu, kind) => linux.handleSyscall(kind), onFirstExecuteOfWritten };
       this.process = linux;
     }
     const onStack = options.placement === 'stack';
     this.base = onStack ? this.process.loadCodeOnStack(candidate.bytes) : this.process.loadCode(candidate.bytes);
-    this.original = this.guest.memory.read(this.base, candidate.bytes.length);
+    this.length = candidate.bytes.length;
     this.process.prepareThread(this.base + candidate.offset, onStack ? this.base + candidate.offset : undefined);
   }
 
@@ -174,25 +193,38 @@ export class EmulatedRun {
       entryOffset: this.candidate.offset,
       events: this.process.trace.events,
       instructionCount: this.instructions,
-      endReason: endReasonOf(result),
+      endReason: result.reason,
       virtualTimeMs: this.process.trace.virtualTimeMs,
       droppedEvents: this.process.trace.dropped,
     };
     const detail = describeEnd(result);
     if (detail) trace.endDetail = detail;
-    const decoder = decoderActivity(this.original, this.guest.memory.read(this.base, this.original.length), this.candidate.decoderLoopOffset);
+    const decoder = this.decoderActivity();
     if (decoder) trace.decoderLoop = decoder;
+    if (this.disassembler) trace.listing = formatListing(executedListing(this.guest.cpu, this.disassembler)).split('\n');
     return trace;
+  }
+
+  /**
+   * A decoder shows itself by running bytes it wrote: the CPU's first notice inside the input's
+   * bytes is where the decoded code started.
+   */
+  private decoderActivity(): DecoderLoopInfo | undefined {
+    const inside = this.writtenCodeRuns.find((run) => run.address >= this.base && run.address < this.base + this.length);
+    if (!inside) return undefined;
+    const info: DecoderLoopInfo = {
+      decodedEntryOffset: inside.address - this.base,
+      decodedEntryInstruction: inside.instruction,
+      bytesWritten: this.guest.cpu.memory.countWritten(this.base, this.length),
+    };
+    if (this.candidate.decoderLoopOffset !== undefined) info.offset = this.candidate.decoderLoopOffset;
+    return info;
   }
 }
 
-function endReasonOf(result: RunResult): StopReason {
-  if (result.reason === 'hook_stop' && result.detail !== undefined) {
-    const own = /^(blocked|unhandled_exception)\b/.exec(result.detail);
-    if (own) return own[1] as StopReason;
-  }
-  return result.reason;
-}
+/** notices of written code kept per run: the first is the decoder's output, the rest are context */
+const MAX_WRITTEN_CODE_NOTICES = 64;
+
 
 function describeEnd(result: RunResult): string | undefined {
   const parts: string[] = [];
@@ -200,20 +232,4 @@ function describeEnd(result: RunResult): string | undefined {
   if (result.fault) parts.push(`${result.fault.kind} at 0x${result.fault.address.toString(16)}`);
   parts.push(`ip 0x${result.address.toString(16)}`);
   return parts.join('; ');
-}
-
-/** Bytes of the input the code rewrote while running: the mark of a decoder. */
-function decoderActivity(before: Uint8Array, after: Uint8Array, staticLoop: number | undefined): DecoderLoopInfo | undefined {
-  let changed = 0;
-  let first = -1;
-  for (let i = 0; i < before.length; i++) {
-    if (before[i] !== after[i]) {
-      changed++;
-      if (first < 0) first = i;
-    }
-  }
-  if (changed < 4) return undefined;
-  const info: DecoderLoopInfo = { bytesWritten: changed, firstWrittenOffset: first };
-  if (staticLoop !== undefined) info.offset = staticLoop;
-  return info;
 }

@@ -109,6 +109,32 @@ define('free', (call) => {
   return 0;
 });
 define('GetProcessHeap HeapCreate', (call) => call.process.layout.heap);
+// one thread, no fibers: fiber-local storage is thread-local storage (the CRT uses either)
+define('TlsAlloc FlsAlloc', (call) => {
+  const slots = call.process.localStorage;
+  if (slots.length >= 1088) return 0xffffffff; // TLS_OUT_OF_INDEXES
+  slots.push(0);
+  return slots.length - 1;
+});
+define('TlsGetValue FlsGetValue', (call) => call.process.localStorage[call.u32(0)] ?? 0);
+define('TlsSetValue FlsSetValue', (call) => {
+  const index = call.u32(0);
+  if (call.process.localStorage[index] === undefined) return 0;
+  call.process.localStorage[index] = call.u32(1);
+  return 1;
+});
+define('TlsFree FlsFree', (call) => {
+  const index = call.u32(0);
+  if (call.process.localStorage[index] === undefined) return 0;
+  call.process.localStorage[index] = undefined;
+  return 1;
+});
+// the C runtime's start-up checks: answered as success so it carries on to the code that matters
+define('InitializeCriticalSectionAndSpinCount HeapSetInformation', () => 1);
+// PF_XMMI_INSTRUCTIONS_AVAILABLE (6), PF_XMMI64_INSTRUCTIONS_AVAILABLE (10): the CPU has SSE/SSE2
+define('IsProcessorFeaturePresent', (call) => ([6, 10].includes(call.u32(0)) ? 1 : 0));
+// no real key: the CRT only needs DecodePointer to undo EncodePointer
+define('EncodePointer DecodePointer EncodeSystemPointer DecodeSystemPointer', (call) => call.arg(0));
 
 define('RtlMoveMemory memcpy memmove', (call) => {
   const [target, source, length] = [call.arg(0), call.arg(1), call.u32(2)];

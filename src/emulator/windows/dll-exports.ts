@@ -109,7 +109,8 @@ GetSystemDirectoryW/2 GetSystemInfo/1 GetSystemTime/1 GetSystemTimeAsFileTime/1 
 GetTempFileNameW/4 GetTempPathA/2 GetTempPathW/2 GetThreadContext/2 GetTickCount/0 GetUserDefaultLCID/0
 GetVersion/0 GetVersionExA/1 GetVersionExW/1 GetVolumeInformationA/8 GetWindowsDirectoryA/2 GetWindowsDirectoryW/2
 GlobalAlloc/2 GlobalFree/1 GlobalLock/1 GlobalUnlock/1 GlobalMemoryStatus/1 GlobalMemoryStatusEx/1 HeapAlloc/3
-HeapCreate/3 HeapDestroy/1 HeapFree/3 HeapReAlloc/4 HeapSize/3 InitializeCriticalSection/1
+HeapCreate/3 HeapDestroy/1 HeapFree/3 HeapReAlloc/4 HeapSize/3 InitializeCriticalSection/1 InitializeCriticalSectionAndSpinCount/2 IsProcessorFeaturePresent/1
+GetCPInfo/2 GetStringTypeW/4 LCMapStringW/6 HeapSetInformation/4
 InterlockedCompareExchange/3 InterlockedDecrement/1 InterlockedExchange/2 InterlockedIncrement/1 IsBadReadPtr/2
 IsBadWritePtr/2 IsDebuggerPresent/0 IsWow64Process/2 LeaveCriticalSection/1 LoadLibraryA/1 LoadLibraryExA/3
 LoadLibraryExW/3 LoadLibraryW/1 LoadResource/2 LocalAlloc/2 LocalFree/1 LockResource/1 MapViewOfFile/5
@@ -120,7 +121,7 @@ RaiseException/4 ReadFile/5 ReadProcessMemory/5 ReleaseMutex/1 RemoveDirectoryA/
 RtlUnwind/4 SetConsoleCtrlHandler/2 SetCurrentDirectoryA/1 SetEndOfFile/1 SetEnvironmentVariableA/2 SetErrorMode/1
 SetEvent/1 SetFileAttributesA/2 SetFilePointer/4 SetFilePointerEx/5 SetHandleInformation/3 SetLastError/1
 SetStdHandle/2 SetThreadContext/2 SetUnhandledExceptionFilter/1 SizeofResource/2 Sleep/1 SleepEx/2 SuspendThread/1
-SwitchToThread/0 TerminateProcess/2 TerminateThread/2 Thread32First/2 Thread32Next/2 TlsAlloc/0 TlsFree/1
+SwitchToThread/0 FlsAlloc/1 FlsFree/1 FlsGetValue/1 FlsSetValue/2 EncodePointer/1 DecodePointer/1 EncodeSystemPointer/1 DecodeSystemPointer/1 TerminateProcess/2 TerminateThread/2 Thread32First/2 Thread32Next/2 TlsAlloc/0 TlsFree/1
 TlsGetValue/1 TlsSetValue/2 UnhandledExceptionFilter/1 UnmapViewOfFile/1 VirtualAlloc/4 VirtualAllocEx/5
 VirtualFree/3 VirtualFreeEx/4 VirtualProtect/4 VirtualProtectEx/5 VirtualQuery/3 VirtualQueryEx/4
 WaitForMultipleObjects/4 WaitForSingleObject/2 WaitForSingleObjectEx/3 WideCharToMultiByte/8 WinExec/2

@@ -5,3 +5,4 @@ export { API_HANDLERS, defaultHandler } from './api-handlers.ts';
 export { WINDOWS_DLLS, parseExports, type DllDefinition, type ExportSpec } from './dll-exports.ts';
 export { buildPeImage, STUB_SIZE, type BuiltImage, type BuiltExport } from './pe-image.ts';
 export { OFFSETS, type StructureOffsets } from './process-structures.ts';
+export { ExceptionDispatcher, type GuestFault } from './exception-dispatcher.ts';

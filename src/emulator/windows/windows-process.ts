@@ -16,6 +16,7 @@ import { RecordingEndpoint, type EndpointSocket, type NetworkEndpoint } from '..
 import { TraceRecorder } from '../behaviour/trace.ts';
 import { ApiCall, BLOCKED } from './api-call.ts';
 import { API_HANDLERS, defaultHandler } from './api-handlers.ts';
+import { ExceptionDispatcher, type GuestFault } from './exception-dispatcher.ts';
 import { parseExports, WINDOWS_DLLS, type ExportSpec } from './dll-exports.ts';
 import { buildPeImage, STUB_SIZE } from './pe-image.ts';
 import { linkList, OFFSETS, StructureArena } from './process-structures.ts';
@@ -155,12 +156,16 @@ export class WindowsProcess {
   readonly imageName: string;
   readonly commandLine: string;
   unhandledExceptionFilter = 0;
+  /** thread-local (and fiber-local: one thread, no fibers) storage slots, by index */
+  readonly localStorage: Array<number | undefined> = [];
   private readonly hooks = new Map<number, HookTarget>();
   private readonly arena: StructureArena;
   private readonly ldr: number;
   private nextHandle = 0x7c;
   private nextDynamicModule: number;
   private commandLinePointers: { ansi: number; wide: number } = { ansi: 0, wide: 0 };
+  private readonly exceptions: ExceptionDispatcher;
+  private readonly exceptionReturn: number;
 
   constructor(
     readonly cpu: GuestCpu,
@@ -195,6 +200,24 @@ export class WindowsProcess {
     this.buildTeb();
     this.buildSharedUserData();
     this.buildStack();
+    this.exceptionReturn = this.allocateStub();
+    this.cpu.addHook(this.exceptionReturn);
+    const lastResort = this.exportAddress('kernel32.dll', 'UnhandledExceptionFilter');
+    this.exceptions = new ExceptionDispatcher({
+      cpu,
+      trace: this.trace,
+      teb: layout.teb,
+      returnStub: this.exceptionReturn,
+      lastResort: new Set(lastResort === undefined ? [] : [lastResort]),
+    });
+  }
+
+  /**
+   * A guest fault, offered to the code's own structured exception handlers (32-bit: the fs:[0]
+   * chain). True when a handler now runs; false ends the run with the fault.
+   */
+  handleException(fault: GuestFault): boolean {
+    return this.exceptions.raise(fault);
   }
 
   // ---- public API ---------------------------------------------------------------------------
@@ -243,10 +266,7 @@ export class WindowsProcess {
   dynamicExport(module: WindowsModule, name: string): number {
     const existing = module.exportsByName.get(name);
     if (existing !== undefined) return existing;
-    const stubs = this.dynamicStubRegion();
-    const address = stubs.next;
-    stubs.next += STUB_SIZE;
-    this.memory.write(address, this.bits === 64 ? Uint8Array.of(0xc3) : Uint8Array.of(0xc3));
+    const address = this.allocateStub();
     module.exportsByName.set(name, address);
     this.addHook({ module, name, spec: { name, argumentCount: 0, cdecl: false, argumentCountKnown: false }, address });
     return address;
@@ -302,6 +322,10 @@ export class WindowsProcess {
    * leaves the instruction pointer on the stub, so resuming the CPU repeats the call.
    */
   handleHook(address: number): boolean {
+    if (address === this.exceptionReturn) {
+      this.exceptions.handlerReturned();
+      return true;
+    }
     const target = this.hooks.get(address);
     if (!target) return false;
     const call = new ApiCall(this, this.cpu, target);
@@ -421,6 +445,15 @@ export class WindowsProcess {
   }
 
   private dynamicStubs: { base: number; next: number; end: number } | null = null;
+
+  /** a fresh `ret` stub in the dynamic stub region, for a hook the process owns */
+  private allocateStub(): number {
+    const stubs = this.dynamicStubRegion();
+    const address = stubs.next;
+    stubs.next += STUB_SIZE;
+    this.memory.write(address, Uint8Array.of(0xc3));
+    return address;
+  }
 
   private dynamicStubRegion(): { base: number; next: number; end: number } {
     if (this.dynamicStubs === null || this.dynamicStubs.next + STUB_SIZE > this.dynamicStubs.end) {

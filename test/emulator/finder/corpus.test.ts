@@ -5,27 +5,16 @@
  * what the capture's real victim did or what the exploit documents (corpus EXPECTED.md).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { describe, it } from 'node:test';
 import { ScriptedEndpoint } from '../../../src/emulator/behaviour/network-endpoint.ts';
 import type { BehaviourTrace } from '../../../src/emulator/behaviour/trace.ts';
 import { profileShellcode } from '../../../src/emulator/finder/profile-shellcode.ts';
 import { findShellcode } from '../../../src/emulator/finder/shellcode-finder.ts';
-import { corpusCaptures, corpusDir, skipWithoutCorpus } from '../../helpers/corpus.ts';
+import { corpusCaptures } from '../../helpers/corpus.ts';
+import { corpusPayload as payload, skipWithoutCorpusShellcode, SQL_SERVER_2000 } from '../../helpers/corpus-shellcode.ts';
 
-const tsharkMissing = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status !== 0;
-const skip = skipWithoutCorpus() || (tsharkMissing ? 'tshark not installed' : false);
-
-/** The payload bytes of the packets matching `filter`, in capture order, joined. */
-function payload(capture: string, filter: string, fields: string[] = ['tcp.payload']): Uint8Array {
-  const text = execFileSync('tshark', ['-r', join(corpusDir(), capture), '-Y', filter, '-T', 'fields', ...fields.flatMap((field) => ['-e', field])], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return Uint8Array.from(Buffer.from(text.replace(/[:\s]/g, ''), 'hex'));
-}
+const skip = skipWithoutCorpusShellcode();
 
 function summaries(trace: BehaviourTrace | null): string[] {
   return trace?.events.map((event) => event.summary) ?? [];
@@ -38,7 +27,11 @@ describe('attacker code in the corpus', { skip }, () => {
     const shown = summaries(result.trace);
     assert.ok(shown.includes('connect 172.16.16.4:4444'), shown.join('\n'));
     assert.ok(shown.includes('exec cmd (stdio: socket 172.16.16.4:4444)'), shown.join('\n'));
-    assert.ok(result.trace!.decoderLoop, 'the code decoded itself before running');
+    const loop = result.trace!.decoderLoop;
+    assert.ok(loop, 'the code decoded itself before running');
+    // the decoded code starts just past the decoder loop, in the bytes the loop rewrote
+    assert.ok(loop.offset !== undefined && loop.decodedEntryOffset > loop.offset && loop.decodedEntryOffset < loop.offset + 64, JSON.stringify(loop));
+    assert.ok(loop.bytesWritten >= 300 && loop.decodedEntryInstruction > 0, JSON.stringify(loop));
   });
 
   it('MS09-050 (SMB2 negotiate): the stager calls back to 192.168.3.205:4444 and runs the stage it receives', () => {
@@ -62,22 +55,9 @@ describe('attacker code in the corpus', { skip }, () => {
   });
 
   it('Slammer (UDP 1434): on a SQL Server 2000 profile the worm sends copies of itself to random addresses on 1434', () => {
-    // The profile's knowledge of the vulnerable application: SQL Server 2000 before SP3 loads
-    // sqlsort.dll at 0x42AE0000 without relocation, and its import table holds LoadLibraryA and
-    // GetProcAddress at fixed slots (public analyses of the worm, 2003).
-    const sqlServer2000 = {
-      applicationModules: [
-        {
-          name: 'sqlsort.dll',
-          base: 0x42ae0000,
-          size: 0x20000,
-          imports: { 0x42ae1010: 'kernel32.dll!GetProcAddress', 0x42ae101c: 'kernel32.dll!GetProcAddress', 0x42ae1018: 'kernel32.dll!LoadLibraryA' },
-        },
-      ],
-    };
     const datagrams = payload('internet-host-2004-worm-background.pcap', 'udp.dstport == 1434', ['udp.payload']);
     const first = datagrams.subarray(0, 376);
-    const result = profileShellcode(first, { windows: sqlServer2000, instructionsPerCandidate: 300_000 });
+    const result = profileShellcode(first, { windows: SQL_SERVER_2000, instructionsPerCandidate: 300_000 });
     const sends = result.trace!.events.filter((event) => event.api === 'ws2_32.sendto');
     assert.ok(sends.length > 100, `${sends.length} sends`);
     assert.ok(sends.every((event) => event.args.port === 1434 && event.args.length === 376 && event.args.bufferReadable === true));
@@ -91,6 +71,8 @@ describe('attacker code in the corpus', { skip }, () => {
     const shown = summaries(result.trace);
     assert.ok(shown.includes('connect 24.191.223.102:19512'), shown.join('\n'));
     assert.ok(shown.some((line) => /^exec \S+\.exe/.test(line)), shown.join('\n'));
+    const loop = result.trace!.decoderLoop;
+    assert.ok(loop && loop.decodedEntryOffset > (loop.offset ?? 0), JSON.stringify(loop));
   });
 
   it('benign captures: hardly any candidates, and none that does anything when run', () => {
