@@ -7,18 +7,9 @@ import assert from 'node:assert/strict';
 import { isCrashtestError, LinkType } from '../../src/core/index.ts';
 import { buildPcap, buildPcapng } from '../../src/capture/index.ts';
 import { parseInChunks, payload } from './frames.ts';
+import { seededRandom } from '../helpers/random.ts';
 
-/** mulberry32: a tiny seeded generator */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const samples = {
   pcap: buildPcap(

@@ -4,18 +4,9 @@ import { Counters } from '../../src/core/index.ts';
 import type { Packet, Session } from '../../src/core/index.ts';
 import { FlowTable } from '../../src/flow/index.ts';
 import { Conversation, TcpFlag, flowConfig } from './factory.ts';
+import { seededRandom } from '../helpers/random.ts';
 
-/** mulberry32: a fixed-seed generator so a failure reproduces */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 interface DialogTurn {
   toServer: boolean;

@@ -20,6 +20,7 @@ import { PacketDecoder } from '../../src/decode/index.ts';
 import { FLOW_BASE_BYTES, FlowTable } from '../../src/flow/index.ts';
 import { corpusCaptures } from '../helpers/corpus.ts';
 import { ethernet, ipv4, ipv6, tcp, udp } from '../helpers/packets.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 const LONG = process.env.CRASHTEST_FUZZ_LONG === '1';
 const SCALE = LONG ? 50 : 1;
@@ -31,17 +32,7 @@ const config = validateConfig({
   flow: { maxFlows: 2_000, memcapBytes: 8 * 1024 * 1024, reassemblyDepthBytes: 256 * 1024, tcpIdleTimeoutMs: 60_000 },
 });
 
-/** mulberry32: tiny, fast, and the same everywhere */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 interface SeedFrame {
   linkType: number;
