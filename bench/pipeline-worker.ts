@@ -32,6 +32,8 @@ let payload = 0;
 const started = process.hrtime.bigint();
 const result = await runSessionsJob([file], {
   config,
+  // as `crashtest sessions` runs it: the consumer reads each session during the callback
+  turnLifetime: 'callback',
   onSession: (session) => {
     sessions++;
     // touch the reassembled bytes so the work cannot be skipped

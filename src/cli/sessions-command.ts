@@ -66,6 +66,8 @@ async function printSessions(
   const result = await runSessionsJob(files, {
     config,
     signal,
+    // every use below is synchronous (rows keep only numbers and text; the export writes at once)
+    turnLifetime: 'callback',
     onSession: (session, source) => {
       exporter?.export(session, source.file);
       if (table !== null) table.add(session, basename(source.file));

@@ -17,6 +17,11 @@ export interface SessionsJobOptions {
   /** called after each file, with its result, before the next file starts */
   onFileDone?: (result: FileResult) => void;
   signal?: AbortSignal;
+  /**
+   * 'callback': each session's turns are valid only while `onSession` runs (a consumer that keeps
+   * one copies it), which spares a copy of every payload byte into fresh memory. Default 'owned'.
+   */
+  turnLifetime?: 'owned' | 'callback';
 }
 
 export interface FileResult {
@@ -93,7 +98,7 @@ async function runFile(file: string, fileIndex: number, config: FrozenConfig, op
     }
   };
   const decoder = new PacketDecoder(config.decode, counters);
-  const table = new FlowTable(config.flow, counters, emit);
+  const table = new FlowTable(config.flow, counters, emit, { turnLifetime: options.turnLifetime ?? 'owned' });
   let error: CrashtestError | Error | null = null;
   try {
     await readCaptureFile(

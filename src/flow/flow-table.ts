@@ -21,6 +21,14 @@ export interface FlowTableOptions {
   /** bounds on each direction's out-of-order queue (the overlap policy comes from the config) */
   maxQueuedBytes?: number;
   maxQueuedSegments?: number;
+  /**
+   * Who owns an emitted session's turn bytes. 'owned' (the default): each session gets a buffer of
+   * its own that the consumer may keep. 'callback': the turns are views of one buffer the table
+   * reuses, valid only until `onSession` returns; a consumer that keeps a session copies what it
+   * keeps. On machines where touching fresh memory is slow (virtual machines fault each new page
+   * in), 'callback' spares a copy of every payload byte into new pages.
+   */
+  turnLifetime?: 'owned' | 'callback';
 }
 
 // module-local copies: imported bindings cost an accessor call per use on the hot path under tsx
@@ -89,6 +97,8 @@ export class FlowTable {
   private readonly store: FlowStore;
   private readonly lists: FlowLists;
   private readonly reassemblerOptions: TcpReassemblerOptions;
+  /** set when sessions' turns are lent for the callback only (turnLifetime 'callback') */
+  private readonly turnBuffer: LentBuffer | null;
   private readonly anomalies: FlowAnomalies;
   /** replaced at flush, which lets the collector have the old one's slabs */
   private pool = new ChunkPool();
@@ -125,6 +135,7 @@ export class FlowTable {
     const timeouts = [config.tcpEmbryonicTimeoutMs, config.tcpIdleTimeoutMs, config.tcpClosedTimeoutMs, config.udpIdleTimeoutMs];
     this.lists = new FlowLists(this.store, timeouts.map((milliseconds) => milliseconds / 1000));
     this.anomalies = new FlowAnomalies(counters);
+    this.turnBuffer = options.turnLifetime === 'callback' ? new LentBuffer() : null;
     this.reassemblerOptions = {
       overlapPolicy: config.overlapPolicy,
       maxQueuedBytes: options.maxQueuedBytes ?? Math.min(defaultReassemblerOptions.maxQueuedBytes, config.reassemblyDepthBytes),
@@ -483,7 +494,7 @@ export class FlowTable {
     }
     this.memoryUsed -= store.memory[slot];
     this.counters.add(`flow.ended.${reason}`);
-    const session = toSession(store, slot, payload, reason);
+    const session = toSession(store, slot, payload, reason, this.turnBuffer);
     if (payload !== null) {
       payload.toServer?.stream.release();
       payload.toClient?.stream.release();
@@ -544,7 +555,7 @@ function flowKey(protocol: number, vlan: number, innerVlan: number, lowIp: strin
   return [protocol, vlan, innerVlan, lowIp, lowPort, highIp, highPort].join('|');
 }
 
-function toSession(store: FlowStore, slot: number, payload: FlowPayload | null, reason: SessionEndReason): Session {
+function toSession(store: FlowStore, slot: number, payload: FlowPayload | null, reason: SessionEndReason, lent: LentBuffer | null): Session {
   const toServer = payload?.toServer ?? null;
   const toClient = payload?.toClient ?? null;
   const [, vlan, innerVlan, lowIp, lowPort, highIp, highPort] = store.keys[slot].split('|');
@@ -576,7 +587,7 @@ function toSession(store: FlowStore, slot: number, payload: FlowPayload | null, 
     midstream: (state & MIDSTREAM) !== 0,
     truncated: (state & TRUNCATED) !== 0,
     endReason: reason,
-    turns: payload === null ? [] : buildTurns(payload),
+    turns: payload === null ? [] : buildTurns(payload, lent),
     anomalies: payload?.anomalies ?? [],
   };
 }
@@ -585,14 +596,25 @@ function toSession(store: FlowStore, slot: number, payload: FlowPayload | null, 
  * Copies both directions' stored bytes into one buffer the session owns (the chunks go back to the
  * pool); each turn is a view of it, ending where the next turn of its direction starts.
  */
-function buildTurns(payload: FlowPayload): Turn[] {
+/** The one buffer 'callback' sessions' turns are views of; it grows to the largest session seen. */
+class LentBuffer {
+  private buffer = Buffer.allocUnsafeSlow(64 * 1024);
+
+  take(length: number): Buffer {
+    if (length > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(Math.max(length, this.buffer.length * 2));
+    return this.buffer.subarray(0, length);
+  }
+}
+
+function buildTurns(payload: FlowPayload, lent: LentBuffer | null): Turn[] {
   const meta = payload.turns;
   const count = meta.length / TURN_FIELDS;
   if (count === 0) return [];
   const toServer = payload.toServer?.stream ?? null;
   const toClient = payload.toClient?.stream ?? null;
   const toServerLength = toServer === null ? 0 : toServer.length;
-  const bytes = Buffer.allocUnsafe(toServerLength + (toClient === null ? 0 : toClient.length));
+  const total = toServerLength + (toClient === null ? 0 : toClient.length);
+  const bytes = lent === null ? Buffer.allocUnsafe(total) : lent.take(total);
   if (toServer !== null) toServer.copyTo(bytes, 0);
   if (toClient !== null) toClient.copyTo(bytes, toServerLength);
   // where each direction's bytes start in `bytes`, and where its last turn seen so far ends

@@ -78,3 +78,36 @@ for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
     }
   });
 }
+
+test("turnLifetime 'callback': turns are right during the callback and their buffer is reused after it", () => {
+  const next = random(99);
+  const dialogs = [dialog(next), dialog(next), dialog(next)];
+  const seenDuringCallback: Buffer[][] = [];
+  const kept: Session[] = [];
+  const table = new FlowTable(
+    flowConfig(),
+    new Counters(),
+    (session) => {
+      seenDuringCallback.push(session.turns.map((turn) => Buffer.from(turn.data)));
+      kept.push(session);
+    },
+    { turnLifetime: 'callback' },
+  );
+  dialogs.forEach((turns, index) => {
+    const conversation = new Conversation({ ip: `10.1.0.${index + 1}`, port: 40000 + index });
+    for (const packet of conversation.handshake()) table.add(packet);
+    for (const turn of turns) for (const packet of segments(conversation, turn, next)) table.add(packet);
+  });
+  table.flush('end_of_capture');
+  assert.equal(seenDuringCallback.length, dialogs.length);
+  const byFirstTurn = (turns: Buffer[]) => dialogs.findIndex((dialogTurns) => dialogTurns[0]!.data.equals(turns[0]!));
+  for (const copies of seenDuringCallback) {
+    const expected = dialogs[byFirstTurn(copies)];
+    assert.ok(expected, 'every session matches one dialog');
+    assert.deepEqual(copies, expected.map((turn) => turn.data));
+  }
+  // the contract: a session kept past its callback shares the table's buffer with later sessions
+  // (the buffer only changes when a larger session makes it grow)
+  const buffers = new Set(kept.map((session) => session.turns[0]!.data.buffer));
+  assert.ok(buffers.size < kept.length, 'sessions share one reused buffer');
+});
