@@ -46,8 +46,10 @@ export class PortPoller {
   start(): void {
     this.assertOpen();
     if (this.timer) return;
-    void this.pollNow().catch(() => undefined);
-    this.timer = setInterval(() => void this.pollAll().catch(() => undefined), this.options.pollIntervalMs);
+    // each switch's failure is already in its PollResult; what reaches here is unexpected, and counted
+    const countFailure = () => this.options.counters.add('attribution.poll_errors');
+    void this.pollNow().catch(countFailure);
+    this.timer = setInterval(() => void this.pollAll().catch(countFailure), this.options.pollIntervalMs);
     this.timer.unref();
   }
 

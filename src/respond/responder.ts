@@ -68,7 +68,11 @@ export class Responder {
   start(): void {
     this.assertOpen();
     if (this.timer) return;
-    this.timer = setInterval(() => void this.expireDue().catch(() => undefined), this.options.settings.expiryCheckIntervalMs);
+    // a failure here (the rule store unreadable) must not kill the timer; it is counted, never silent
+    this.timer = setInterval(
+      () => void this.expireDue().catch(() => this.options.counters.add('respond.expiry_errors')),
+      this.options.settings.expiryCheckIntervalMs,
+    );
     this.timer.unref();
   }
 
