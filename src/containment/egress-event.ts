@@ -1,6 +1,6 @@
 /**
  * What a dummy tried to do on the network, as the containment saw it. The stream of these is what
- * the verdict stage reads: "the dummy connects to 192.168.3.205:4444" is compromise evidence.
+ * the verdict stage reads: "the dummy connects to 198.51.100.7:4444" is compromise evidence.
  */
 import type { Timestamp } from '../core/index.ts';
 
