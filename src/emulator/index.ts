@@ -11,3 +11,4 @@ export * from './finder/index.ts';
 // Both the CPU and the guest interfaces name a StopReason; the CPU's is the run result's.
 export type { StopReason } from './cpu/index.ts';
 export type { StopReason as GuestStopReason } from './behaviour/index.ts';
+export * from './windows-kernel/index.ts';

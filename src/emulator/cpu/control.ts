@@ -4,7 +4,7 @@
  */
 import type { Cpu } from './cpu.ts';
 import type { Handler, Instruction } from './instruction.ts';
-import type { SyscallKind } from './types.ts';
+import { PRIVILEGED_INSTRUCTIONS, type SyscallKind } from './types.ts';
 
 const TWO_32 = 4294967296;
 
@@ -33,7 +33,7 @@ export const callRelative: Handler = (cpu, insn) => {
 
 function readTarget(cpu: Cpu, insn: Instruction): number {
   const low = cpu.readOperand(insn);
-  if (insn.size === 8) return cpu.high * TWO_32 + low;
+  if (insn.size === 8) return (cpu.high | 0) * TWO_32 + low; // signed: kernel addresses stay exact
   return insn.size === 2 ? low & 0xffff : low;
 }
 
@@ -125,8 +125,16 @@ export const invalidOpcode: Handler = (cpu) => {
   cpu.raiseStop('invalid_opcode');
 };
 
-/** A privileged instruction in user mode: #GP. */
-export const privileged: Handler = (cpu) => cpu.raiseFault('general_protection');
+/**
+ * A privileged instruction: #GP in user mode; a kernel environment may emulate the ones named in
+ * {@link PRIVILEGED_INSTRUCTIONS} (by `insn.sub`; 0, port I/O, is never emulated).
+ */
+export const privileged: Handler = (cpu, insn) => {
+  const handler = cpu.environment.onPrivileged;
+  const name = PRIVILEGED_INSTRUCTIONS[insn.sub];
+  if (handler && name !== undefined && handler.call(cpu.environment, cpu, name)) return cpu.checkStop();
+  cpu.raiseFault('general_protection');
+};
 
 /**
  * cpuid with fixed answers: a GenuineIntel family 6 part with x87, cmov, MMX, SSE, SSE2 and (in

@@ -25,6 +25,8 @@ import { FpuState } from './x87.ts';
 
 const TWO_32 = 4294967296;
 const TWO_64 = 18446744073709551616;
+/** canonical upper-half addresses are negative numbers down to this (memory.ts) */
+const MIN_CANONICAL = -(2 ** 47);
 
 /** Thrown inside handlers to end the run; caught by `run`. A singleton: throwing it allocates nothing. */
 export const STOP = { stop: true };
@@ -114,7 +116,7 @@ export class Cpu {
   }
 
   setRegister(index: number, value: number): void {
-    if (value < 0) value += TWO_64;
+    // a negative value is its two's complement; split exactly (adding 2^64 would round)
     this.lo[index] = value >>> 0;
     this.hi[index] = this.mode === 64 ? Math.floor(value / TWO_32) >>> 0 : 0;
   }
@@ -152,8 +154,8 @@ export class Cpu {
     }
   }
 
-  /** Register value as a signed double for address arithmetic. */
-  private addressPart(index: number): number {
+  /** Register value as a signed double for address arithmetic (a kernel address is negative). */
+  addressPart(index: number): number {
     if (this.mode === 32) return this.lo[index]!;
     return (this.hi[index]! | 0) * TWO_32 + this.lo[index]!;
   }
@@ -167,14 +169,14 @@ export class Cpu {
     if (insn.index >= 0) address += this.addressPart(insn.index) * insn.scale;
     if (insn.segment !== 0) address += insn.segment === 4 ? this.fsBase : this.gsBase;
     if (insn.addressSize === 4) return address >>> 0;
-    if (address < 0) return address + TWO_64;
+    if (address < 0) return address >= MIN_CANONICAL ? address : address + TWO_64;
     return address >= TWO_64 ? address - TWO_64 : address;
   }
 
   /** Wraps an address computed by the CPU (stack, string pointers) to the current mode. */
   wrapAddress(address: number): number {
     if (this.mode === 32) return address >>> 0;
-    if (address < 0) return address + TWO_64;
+    if (address < 0) return address >= MIN_CANONICAL ? address : address + TWO_64;
     return address >= TWO_64 ? address - TWO_64 : address;
   }
 
@@ -212,7 +214,7 @@ export class Cpu {
   // ---- stack -----------------------------------------------------------------------------
 
   get stackPointer(): number {
-    return this.mode === 32 ? this.lo[4]! : this.getRegister(4);
+    return this.mode === 32 ? this.lo[4]! : this.addressPart(4);
   }
 
   set stackPointer(value: number) {
@@ -242,7 +244,7 @@ export class Cpu {
   popAddress(): number {
     if (this.mode === 32) return this.pop(4);
     const low = this.pop(8);
-    return this.high * TWO_32 + low;
+    return (this.high | 0) * TWO_32 + low;
   }
 
   // ---- flags -----------------------------------------------------------------------------
@@ -537,7 +539,7 @@ export class Cpu {
   private batchProgress = 0;
   private inBatch = false;
   /** fetch cache: the page the last instruction came from (its `code` is null once invalid) */
-  private fetchNumber = -1;
+  private fetchNumber = NaN; // page -1 is a real (kernel) page
   private fetchPage: Page = NO_CODE;
 
   /** Executes exactly `count` instructions or throws; `batchProgress` tells how far it got. */
@@ -548,7 +550,7 @@ export class Cpu {
       while (done < count) {
         const ip = this.ip;
         let code = this.fetchPage.code;
-        if (code === null || this.fetchNumber !== (ip < TWO_32 ? ip >>> 12 : Math.floor(ip / PAGE_SIZE))) code = this.refetch(ip);
+        if (code === null || this.fetchNumber !== (ip < TWO_32 && ip >= 0 ? ip >>> 12 : Math.floor(ip / PAGE_SIZE))) code = this.refetch(ip);
         let insn = code[ip & 0xfff];
         if (insn === undefined) insn = this.decodeInto(code, ip);
         if (tracing) this.record(ip);
@@ -567,7 +569,7 @@ export class Cpu {
     if (this.hooks.size > 0 && this.hooks.has(ip) && !this.memory.isExecutable(ip)) return this.hookWithoutCode(ip);
     const page = this.memory.fetchPage(ip);
     this.fetchPage = page;
-    this.fetchNumber = ip < TWO_32 ? ip >>> 12 : Math.floor(ip / PAGE_SIZE);
+    this.fetchNumber = ip < TWO_32 && ip >= 0 ? ip >>> 12 : Math.floor(ip / PAGE_SIZE);
     if (page.code === null) {
       page.code = new Array<Instruction | undefined>(PAGE_SIZE);
       page.codeLow = PAGE_SIZE;
@@ -590,7 +592,7 @@ export class Cpu {
     const code = new Array<Instruction | undefined>(PAGE_SIZE);
     code[ip & 0xfff] = makeHookInstruction(fallback);
     this.fetchPage = NO_CODE;
-    this.fetchNumber = -1;
+    this.fetchNumber = NaN;
     return code;
   }
 

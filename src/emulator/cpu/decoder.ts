@@ -16,6 +16,7 @@ import { fwait, fxsaveHandler, x87 } from './x87.ts';
 const MAX_LENGTH = 15;
 const TWO_32 = 4294967296;
 const TWO_64 = 18446744073709551616;
+const MIN_CANONICAL = -(2 ** 47);
 
 // decoder state: one decode at a time, no allocation besides the Instruction itself
 const bytes = new Uint8Array(MAX_LENGTH);
@@ -35,7 +36,7 @@ function fill(memory: Memory, address: number): void {
     if (at >= TWO_64) break;
     const page = memory.pages.get(Math.floor(at / 4096));
     if (!page || (page.perm & PERM_EXEC) === 0) break;
-    bytes[k] = page.data[at % 4096]!;
+    bytes[k] = page.data[at & 0xfff]!;
     available = k + 1;
   }
 }
@@ -135,10 +136,10 @@ function relativeTarget(insn: Instruction, displacement: number): void {
   insn.target = displacement; // made absolute in finish()
 }
 
-/** Wraps a 32-bit or 64-bit address sum. */
+/** Wraps a 32-bit or 64-bit address sum; canonical upper-half addresses stay negative (memory.ts). */
 function wrap(address: number): number {
   if (mode === 32) return address >>> 0;
-  if (address < 0) return address + TWO_64;
+  if (address < 0) return address >= MIN_CANONICAL ? address : address + TWO_64;
   return address >= TWO_64 ? address - TWO_64 : address;
 }
 
@@ -442,7 +443,7 @@ function decodeOneByte(insn: Instruction, opcode: number, operandSize: number): 
       insn.reg = 0;
       if (insn.addressSize === 8) {
         const low = dword();
-        insn.disp = dword() * TWO_32 + low;
+        insn.disp = (dword() | 0) * TWO_32 + low; // signed: a kernel address stays exact
       } else insn.disp = dword();
       return use(insn, opcode < 0xa2 ? transfer.moveGE : transfer.moveEG);
     }
@@ -532,6 +533,7 @@ function decodeOneByte(insn: Instruction, opcode: number, operandSize: number): 
     case 0xfa:
     case 0xfb:
       if (opcode <= 0xe7) nextByte();
+      insn.sub = opcode === 0xfa ? 1 : opcode === 0xfb ? 2 : 0; // PRIVILEGED_INSTRUCTIONS
       return use(insn, control.privileged);
     case 0xe8:
     case 0xe9:
@@ -632,6 +634,14 @@ function decodeTwoByte(insn: Instruction, operandSize: number): boolean {
       return use(insn, control.syscall);
     case 0x34:
       return use(insn, control.sysenter);
+    case 0x32:
+    case 0x30:
+      insn.sub = opcode === 0x32 ? 3 : 4; // rdmsr, wrmsr (PRIVILEGED_INSTRUCTIONS)
+      return use(insn, control.privileged);
+    case 0x01:
+      if (mode !== 64 || nextByte() !== 0xf8) throw INVALID;
+      insn.sub = 5; // swapgs
+      return use(insn, control.privileged);
     case 0x31:
       return use(insn, control.readTimeStamp);
     case 0xa2:

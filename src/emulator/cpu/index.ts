@@ -24,6 +24,8 @@
  * there; the address need not be mapped), `onInterrupt(cpu, vector)` for other `int n` and int3,
  * `onException(cpu, fault)` for guest faults (return true after pointing `cpu.ip` at a handler —
  * the Windows process dispatches to the fs:[0] SEH chain — and the run goes on), and
+ * `onPrivileged(cpu, name)` for cli/sti/rdmsr/wrmsr/swapgs (a kernel environment emulates them and
+ * returns true; otherwise #GP), and
  * `onFirstExecuteOfWritten(cpu, address)` when bytes the guest wrote first run (set
  * `memory.trackWrites`; the finder reports where decoded code started from it).
  * Callbacks read and write `cpu.lo` / `cpu.hi` (or getRegister / setRegisterBig), `cpu.memory`,
@@ -31,6 +33,9 @@
  * with `cpu.stop(reason, detail?, exitCode?)`. A run can be resumed by calling `run()` again
  * (after a `blocked` stop, say). `cpu.recentInstructions()` (with `traceSize`) and a `Disassembler`
  * (behaviour/disassembly.ts) give a listing of what ran.
+ *
+ * Upper-half (kernel) addresses are the negative numbers they are as signed 64-bit values, so
+ * 0xfffff800_02a5c000 is exact as `ip`, a stack pointer or a memory address (memory.ts).
  *
  * Guest code never makes `run()` throw: memory faults (unmapped, permission, fetch from a page
  * without x), divide errors, breakpoints and privileged instructions end the run with reason
@@ -42,4 +47,5 @@ export { Memory, MemoryFault, PAGE_SIZE, PERM_READ, PERM_WRITE, PERM_EXEC, PERM_
 export { decodeInstruction } from './decoder.ts';
 export { Instruction } from './instruction.ts';
 export { CF, PF, AF, ZF, SF, DF, OF, ARITH_FLAGS } from './flags.ts';
-export type { CpuEnvironment, CpuFault, CpuFaultKind, CpuMode, RunLimits, RunResult, StopReason, StopReasons, SyscallKind } from './types.ts';
+export { PRIVILEGED_INSTRUCTIONS } from './types.ts';
+export type { PrivilegedInstruction, CpuEnvironment, CpuFault, CpuFaultKind, CpuMode, RunLimits, RunResult, StopReason, StopReasons, SyscallKind } from './types.ts';

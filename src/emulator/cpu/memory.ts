@@ -2,8 +2,9 @@
  * Sparse paged guest memory: 4 KiB pages in a Map keyed by page number, each with r/w/x permissions.
  *
  * Addresses are plain numbers (doubles). Every user-mode address of a 32-bit process and every
- * canonical lower-half address of a 64-bit one (< 2^47) is exact; anything at or above 2^53 or below
- * zero is treated as unmapped and faults. The accessors used by the CPU throw a {@link MemoryFault}
+ * canonical lower-half address of a 64-bit one (< 2^47) is exact; a canonical upper-half (kernel)
+ * address is the negative number it is as a signed 64-bit value (0xfffff800_00000000 is -2^43), so it
+ * is exact too; anything at or above 2^53 or below -2^47 is treated as unmapped and faults. The accessors used by the CPU throw a {@link MemoryFault}
  * (a plain object, no stack trace) that the CPU's run loop turns into a `fault` stop; the `*Bytes`
  * helpers for environments return booleans instead.
  */
@@ -18,6 +19,8 @@ export const PERM_RWX = 7;
 
 const TWO_32 = 4294967296;
 const MAX_ADDRESS = 2 ** 53;
+/** the lowest canonical upper-half address, as a signed number */
+const MIN_ADDRESS = -(2 ** 47);
 const MAX_INSTRUCTION_LENGTH = 15;
 
 export type FaultKind = 'unmapped_read' | 'unmapped_write' | 'unmapped_fetch' | 'protection_read' | 'protection_write' | 'protection_fetch';
@@ -77,9 +80,9 @@ export class Memory {
    */
   trackWrites = false;
 
-  private readPn = -1;
+  private readPn = NaN; // page -1 is a real (kernel) page
   private readPage: Page | null = null;
-  private writePn = -1;
+  private writePn = NaN;
   private writePage: Page | null = null;
 
   constructor(options: MemoryOptions = {}) {
@@ -154,7 +157,7 @@ export class Memory {
 
   /** Page for an instruction fetch, or a thrown fault. */
   fetchPage(address: number): Page {
-    if (address < 0 || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_fetch');
+    if (address < MIN_ADDRESS || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_fetch');
     const page = this.pages.get(pageNumber(address));
     if (!page) throw new MemoryFault(address, 'unmapped_fetch');
     if ((page.perm & PERM_EXEC) === 0) throw new MemoryFault(address, 'protection_fetch');
@@ -164,7 +167,7 @@ export class Memory {
   private pageForRead(address: number): Page {
     const pn = address < TWO_32 && address >= 0 ? address >>> PAGE_SHIFT : Math.floor(address / PAGE_SIZE);
     if (pn === this.readPn) return this.readPage!;
-    if (address < 0 || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_read');
+    if (address < MIN_ADDRESS || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_read');
     const page = this.pages.get(pn);
     if (!page) throw new MemoryFault(address, 'unmapped_read');
     if ((page.perm & PERM_READ) === 0) throw new MemoryFault(address, 'protection_read');
@@ -178,7 +181,7 @@ export class Memory {
     let page: Page;
     if (pn === this.writePn) page = this.writePage!;
     else {
-      if (address < 0 || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_write');
+      if (address < MIN_ADDRESS || address >= MAX_ADDRESS) throw new MemoryFault(address, 'unmapped_write');
       const found = this.pages.get(pn);
       if (!found) throw new MemoryFault(address, 'unmapped_write');
       if ((found.perm & PERM_WRITE) === 0) throw new MemoryFault(address, 'protection_write');
@@ -243,9 +246,9 @@ export class Memory {
   }
 
   private flushTlb(): void {
-    this.readPn = -1;
+    this.readPn = NaN;
     this.readPage = null;
-    this.writePn = -1;
+    this.writePn = NaN;
     this.writePage = null;
   }
 

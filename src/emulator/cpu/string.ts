@@ -19,11 +19,11 @@ export const STRING_LODS = 3;
 export const STRING_SCAS = 4;
 
 function pointer(cpu: Cpu, reg: number, addressSize: number): number {
-  return addressSize === 8 ? cpu.getRegister(reg) : cpu.lo[reg]!;
+  return addressSize === 8 ? cpu.addressPart(reg) : cpu.lo[reg]!;
 }
 
 function advance(cpu: Cpu, reg: number, addressSize: number, delta: number): void {
-  if (addressSize === 8) cpu.setRegister(reg, cpu.wrapAddress(cpu.getRegister(reg) + delta));
+  if (addressSize === 8) cpu.setRegister(reg, cpu.wrapAddress(cpu.addressPart(reg) + delta));
   else {
     cpu.lo[reg] = cpu.lo[reg]! + delta;
     cpu.hi[reg] = 0;

@@ -55,7 +55,8 @@ export const loadEffectiveAddress: Handler = (cpu, insn) => {
   }
   // lea is arithmetic: exact 64-bit sum on (lo, hi) halves, not the double address
   let low = insn.disp >>> 0;
-  let high = insn.disp < 0 ? -1 : insn.base < 0 && insn.disp >= TWO_32 ? Math.floor(insn.disp / TWO_32) : 0;
+  // a RIP-relative disp is the absolute target, negative for a kernel address: floor splits it exactly
+  let high = Math.floor(insn.disp / TWO_32);
   if (insn.base >= 0) {
     low += cpu.lo[insn.base]!;
     high += cpu.hi[insn.base]!;
@@ -159,7 +160,7 @@ export const enter: Handler = (cpu, insn) => {
   const bpLow = cpu.readReg(5, size);
   cpu.push(size, bpLow, size === 8 ? cpu.hi[5]! : 0);
   const frame = cpu.stackPointer;
-  let bp = cpu.mode === 64 ? cpu.getRegister(5) : cpu.lo[5]!;
+  let bp = cpu.mode === 64 ? cpu.addressPart(5) : cpu.lo[5]!;
   for (let k = 1; k < level; k++) {
     bp = cpu.wrapAddress(bp - size);
     const low = cpu.readMemory(bp, size);
@@ -173,7 +174,7 @@ export const enter: Handler = (cpu, insn) => {
 /** leave */
 export const leave: Handler = (cpu, insn) => {
   const size = insn.size;
-  cpu.stackPointer = cpu.mode === 64 ? cpu.getRegister(5) : cpu.lo[5]!;
+  cpu.stackPointer = cpu.mode === 64 ? cpu.addressPart(5) : cpu.lo[5]!;
   const low = cpu.pop(size);
   cpu.writeReg(5, size, low, cpu.high);
 };
@@ -227,7 +228,7 @@ export const flagInstruction: Handler = (cpu, insn) => {
 
 /** xlat: al = [rbx + al] */
 export const translate: Handler = (cpu, insn) => {
-  let address = (insn.addressSize === 8 ? cpu.getRegister(3) : cpu.lo[3]!) + (cpu.lo[0]! & 0xff);
+  let address = (insn.addressSize === 8 ? cpu.addressPart(3) : cpu.lo[3]!) + (cpu.lo[0]! & 0xff);
   if (insn.segment !== 0) address += insn.segment === 4 ? cpu.fsBase : cpu.gsBase;
   cpu.writeReg(0, 1, cpu.readMemory(cpu.wrapAddress(insn.addressSize === 4 ? address >>> 0 : address), 1));
 };

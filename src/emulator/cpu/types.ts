@@ -30,6 +30,13 @@ export type StopReason = keyof StopReasons;
 
 export type CpuFaultKind = FaultKind | 'divide_error' | 'breakpoint' | 'general_protection' | 'interrupt';
 
+/**
+ * The privileged instructions a kernel environment may emulate (`onPrivileged`), by the decoder's
+ * `insn.sub`; index 0 (port I/O) always raises #GP.
+ */
+export const PRIVILEGED_INSTRUCTIONS = [undefined, 'cli', 'sti', 'rdmsr', 'wrmsr', 'swapgs'] as const;
+export type PrivilegedInstruction = NonNullable<(typeof PRIVILEGED_INSTRUCTIONS)[number]>;
+
 /** How attacker code leaves the CPU to ask its (emulated) operating system for something. */
 export type SyscallKind = 'syscall' | 'sysenter' | 'int80' | 'int2e';
 
@@ -48,6 +55,11 @@ export interface CpuEnvironment {
   onHook?(cpu: Cpu, address: number): void;
   /** `int n` other than 0x80/0x2e, and int3 (vector 3); without it the run ends with a fault */
   onInterrupt?(cpu: Cpu, vector: number): void;
+  /**
+   * cli, sti, rdmsr, wrmsr, swapgs (kernel code); `cpu.ip` already points past the instruction.
+   * Return true after emulating it (rdmsr: ecx in, edx:eax out); false, or no callback, raises #GP.
+   */
+  onPrivileged?(cpu: Cpu, instruction: PrivilegedInstruction): boolean;
   /**
    * The guest faulted (memory, divide error, int3 without `onInterrupt`, a privileged instruction);
    * `cpu.ip` is the faulting instruction (the target address for a fetch fault). Return true after

@@ -11,9 +11,12 @@ import { ACTIVE_KINDS, traceScore, type BehaviourTrace, type DecoderLoopInfo } f
 import type { RunResult } from '../cpu/index.ts';
 import { LinuxProcess } from '../linux/linux-process.ts';
 import { WindowsProcess, type WindowsProcessOptions } from '../windows/windows-process.ts';
+import { WindowsKernel } from '../windows-kernel/windows-kernel.ts';
+import { findKernelEntries } from './kernel-entries.ts';
 import { findShellcode, type ShellcodeCandidate } from './shellcode-finder.ts';
 
-export type ProfileTarget = { os: 'windows' | 'linux'; bits: Bits };
+/** `kernel`: a Windows 7 / 2008 R2 x64 kernel (windows-kernel/) instead of a user process */
+export type ProfileTarget = { os: 'windows' | 'linux'; bits: Bits; kernel?: boolean };
 
 export interface ProfileOptions {
   /** environments to try, in order; default: from the candidate's hints, else Windows x86 then Linux x86 */
@@ -69,9 +72,12 @@ export interface ProfileResult {
 const DEFAULTS = { instructionsPerCandidate: 2_000_000, totalInstructions: 20_000_000, timeBudgetMs: 5_000 };
 
 export function profileShellcode(bytes: Uint8Array, options: ProfileOptions = {}): ProfileResult {
+  const kernelOnly = options.targets !== undefined && options.targets.every((target) => target.kernel === true);
   const candidates: ShellcodeCandidate[] = options.offsets
     ? options.offsets.map((offset) => ({ offset, score: 0, reasons: [], encoding: 'raw', bytes, sourceOffset: offset, hints: {} }))
-    : findShellcode(bytes, { maxCandidates: options.maxCandidates ?? 6 });
+    : kernelOnly
+      ? findKernelEntries(bytes) // kernel targets given: only kernel entries are worth their budget
+      : [...findKernelEntries(bytes), ...findShellcode(bytes, { maxCandidates: options.maxCandidates ?? 6 })];
   const perCandidate = options.instructionsPerCandidate ?? DEFAULTS.instructionsPerCandidate;
   let remaining = options.totalInstructions ?? DEFAULTS.totalInstructions;
   const deadline = performance.now() + (options.timeBudgetMs ?? DEFAULTS.timeBudgetMs);
@@ -82,7 +88,8 @@ export function profileShellcode(bytes: Uint8Array, options: ProfileOptions = {}
   const plan = candidates.flatMap((candidate) => targetsFor(candidate, options.targets).map((target) => ({ candidate, target })));
   for (const { candidate, target } of plan) {
     let done = false;
-    for (const placement of placements) {
+    // kernel payloads run from pool: there is no stack placement to try
+    for (const placement of target.kernel ? (['region'] as const) : placements) {
       const timeLeft = deadline - performance.now();
       if (remaining <= 0 || timeLeft <= 0) break;
       const trace = runOnce(candidate, target, Math.min(perCandidate, remaining), timeLeft, { ...options, placement });
@@ -115,6 +122,7 @@ export function profileShellcode(bytes: Uint8Array, options: ProfileOptions = {}
 
 function targetsFor(candidate: ShellcodeCandidate, given: ProfileTarget[] | undefined): ProfileTarget[] {
   if (given) return given;
+  if (candidate.hints.kernel) return [{ os: 'windows', bits: 64, kernel: true }];
   const bits = candidate.hints.bits;
   const os = candidate.hints.os;
   if (os && bits) return [{ os, bits }];
@@ -141,7 +149,7 @@ export function runOnce(
  */
 export class EmulatedRun {
   readonly guest: CpuGuest;
-  readonly process: WindowsProcess | LinuxProcess;
+  readonly process: WindowsProcess | LinuxProcess | WindowsKernel;
   readonly endpoint: NetworkEndpoint;
   private readonly base: number;
   private readonly length: number;
@@ -163,7 +171,11 @@ export class EmulatedRun {
     const onFirstExecuteOfWritten = (_cpu: unknown, address: number): void => {
       if (this.writtenCodeRuns.length < MAX_WRITTEN_CODE_NOTICES) this.writtenCodeRuns.push({ address, instruction: cpu.instructionCount });
     };
-    if (target.os === 'windows') {
+    if (target.kernel) {
+      const kernel = new WindowsKernel(cpu, { ...(options.windows?.maxEvents !== undefined ? { maxEvents: options.windows.maxEvents } : {}) });
+      cpu.environment = kernel.environment({ onFirstExecuteOfWritten });
+      this.process = kernel;
+    } else if (target.os === 'windows') {
       const windows = new WindowsProcess(this.guest, { ...options.windows, endpoint: this.endpoint });
       cpu.environment = {
         onHook: (_cpu, address) => void windows.handleHook(address),
@@ -187,6 +199,8 @@ export class EmulatedRun {
   resume(maxInstructions: number, timeBudgetMs: number): BehaviourTrace {
     const result = this.guest.cpu.run({ maxInstructions, timeBudgetMs });
     this.instructions += result.instructions;
+    // what a kernel payload changed (a hooked dispatch table) shows however the run ended
+    if (this.process instanceof WindowsKernel) this.process.inspectImplants();
     const trace: BehaviourTrace = {
       os: this.target.os,
       bits: this.target.bits,
@@ -201,7 +215,10 @@ export class EmulatedRun {
     if (detail) trace.endDetail = detail;
     const decoder = this.decoderActivity();
     if (decoder) trace.decoderLoop = decoder;
-    if (this.disassembler) trace.listing = formatListing(executedListing(this.guest.cpu, this.disassembler)).split('\n');
+    if (this.disassembler) {
+      const lines = executedListing(this.guest.cpu, this.disassembler);
+      trace.listing = formatListing(lines).split('\n');
+    }
     return trace;
   }
 
@@ -229,7 +246,8 @@ const MAX_WRITTEN_CODE_NOTICES = 64;
 function describeEnd(result: RunResult): string | undefined {
   const parts: string[] = [];
   if (result.detail !== undefined) parts.push(result.detail.split('\n')[0]!);
-  if (result.fault) parts.push(`${result.fault.kind} at 0x${result.fault.address.toString(16)}`);
-  parts.push(`ip 0x${result.address.toString(16)}`);
+  if (result.fault) parts.push(`${result.fault.kind} at 0x${BigInt.asUintN(64, BigInt(Math.trunc(result.fault.address))).toString(16)}`);
+  // a kernel address is a negative number (cpu/memory.ts): print its 64-bit value
+  parts.push(`ip 0x${BigInt.asUintN(64, BigInt(result.address)).toString(16)}`);
   return parts.join('; ');
 }

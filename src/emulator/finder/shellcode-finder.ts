@@ -29,6 +29,8 @@ export type FindingReason =
 export interface ShellcodeHints {
   os?: 'windows' | 'linux';
   bits?: 32 | 64;
+  /** kernel-mode code (kernel-entries.ts): runs in the emulated Windows x64 kernel */
+  kernel?: boolean;
 }
 
 export interface Finding {
