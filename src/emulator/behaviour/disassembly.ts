@@ -28,7 +28,7 @@ export function formatListing(lines: readonly DisassembledInstruction[]): string
   return lines
     .map((line) => {
       const bytes = Array.from(line.bytes, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
-      return `0x${line.address.toString(16).padStart(8, '0')}  ${bytes.padEnd(21)} ${line.text}`;
+      return `0x${hexAddress(line.address)}  ${bytes.padEnd(21)} ${line.text}`;
     })
     .join('\n');
 }
@@ -51,4 +51,10 @@ export class RawBytesDisassembler implements Disassembler {
   disassemble(bytes: Uint8Array, address: number): DisassembledInstruction[] {
     return Array.from(bytes, (byte, index) => ({ address: address + index, bytes: bytes.subarray(index, index + 1), text: `db 0x${byte.toString(16).padStart(2, '0')}` }));
   }
+}
+
+/** Hex of an address; kernel addresses are negative numbers in the CPU (cpu/memory.ts), shown as their 64-bit value. */
+function hexAddress(address: number): string {
+  const value = address < 0 ? BigInt.asUintN(64, BigInt(Math.trunc(address))) : address;
+  return value.toString(16).padStart(8, '0');
 }

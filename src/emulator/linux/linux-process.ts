@@ -15,6 +15,7 @@ import { RecordingEndpoint, type EndpointSocket, type NetworkEndpoint, type Sock
 import { formatEndpoint, previewBytes, readSocketAddress, writeSocketAddress } from '../behaviour/sockaddr.ts';
 import { TraceRecorder, type ArgumentValue, type BehaviourKind } from '../behaviour/trace.ts';
 import { I386_SYSCALLS, SOCKETCALL, SOCKETCALL_RECV, SOCKETCALL_SEND, X86_64_SYSCALLS, type SyscallName } from './syscall-numbers.ts';
+import { loadCodeOnStack } from '../behaviour/stack-code.ts';
 
 export interface LinuxProcessOptions {
   endpoint?: NetworkEndpoint;
@@ -102,19 +103,9 @@ export class LinuxProcess {
     return this.layout.stackTop - 0x1000;
   }
 
-  /**
-   * Copies attacker code onto the stack, as a stack overflow leaves it, and makes the stack
-   * executable (no DEP on the old systems such exploits target). Returns the code's address; start
-   * the thread with the stack pointer at the entry (`jmp esp` lands there), so code that rebuilds
-   * itself relative to esp (Slammer sends itself from the stack) finds its bytes.
-   */
+  /** Attacker code on the stack, as a stack overflow leaves it (see behaviour/stack-code.ts). */
   loadCodeOnStack(bytes: Uint8Array): number {
-    const limit = this.layout.stackLimit;
-    const top = this.layout.stackTop - 0x1000;
-    const base = Math.max(limit + 0x10000, top - Math.ceil((bytes.length + 0x100) / 0x10) * 0x10);
-    this.memory.protect(limit, this.layout.stackTop - limit, Perm.RWX);
-    this.memory.write(base, bytes.subarray(0, Math.min(bytes.length, top - base)));
-    return base;
+    return loadCodeOnStack(this.memory, this.layout.stackLimit, this.layout.stackTop, bytes);
   }
 
   /** A return into nothing (address 0) on the stack; general registers zero, as after execve. */

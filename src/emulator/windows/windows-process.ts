@@ -20,6 +20,7 @@ import { ExceptionDispatcher, type GuestFault } from './exception-dispatcher.ts'
 import { parseExports, WINDOWS_DLLS, type ExportSpec } from './dll-exports.ts';
 import { buildPeImage, STUB_SIZE } from './pe-image.ts';
 import { linkList, OFFSETS, StructureArena } from './process-structures.ts';
+import { loadCodeOnStack } from '../behaviour/stack-code.ts';
 
 export type WindowsVersion = 'xp' | '7';
 
@@ -280,19 +281,9 @@ export class WindowsProcess {
     return this.layout.code;
   }
 
-  /**
-   * Copies attacker code onto the stack, as a stack overflow leaves it, and makes the stack
-   * executable (no DEP on the old systems such exploits target). Returns the code's address; start
-   * the thread with the stack pointer at the entry (`jmp esp` lands there), so code that rebuilds
-   * itself relative to esp (Slammer sends itself from the stack) finds its bytes.
-   */
+  /** Attacker code on the stack, as a stack overflow leaves it (see behaviour/stack-code.ts). */
   loadCodeOnStack(bytes: Uint8Array): number {
-    const limit = this.layout.stackLimit;
-    const top = this.layout.stackTop - 0x1000;
-    const base = Math.max(limit + 0x10000, top - Math.ceil((bytes.length + 0x100) / 0x10) * 0x10);
-    this.memory.protect(limit, this.layout.stackTop - limit, Perm.RWX);
-    this.memory.write(base, bytes.subarray(0, Math.min(bytes.length, top - base)));
-    return base;
+    return loadCodeOnStack(this.memory, this.layout.stackLimit, this.layout.stackTop, bytes);
   }
 
   /**
