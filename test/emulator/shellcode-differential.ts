@@ -29,6 +29,8 @@ export interface WholeRunResult {
   compared: number;
   /** steps the emulated process took (hooks, syscalls, exceptions), applied to both */
   environmentSteps: number;
+  /** those steps by kind: hook, syscall, interrupt, privileged (rdmsr/wrmsr/swapgs/cli/sti), exception */
+  environmentKinds: Record<string, number>;
   /** why the comparison ended: the run's own end, or the step limit */
   ended: string;
   disagreement: WholeRunDisagreement | null;
@@ -130,12 +132,18 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
   const mode = cpu.mode;
   const registers = mode === 64 ? 16 : 8;
   const unicorn = createTwin(cpu);
-  let environmentAction: 'hook' | 'syscall' | 'interrupt' | 'exception' | null = null;
+  let environmentAction: 'hook' | 'syscall' | 'interrupt' | 'privileged' | 'exception' | null = null;
   const environment = cpu.environment;
   const wrapped: CpuEnvironment = { ...environment };
   if (environment.onHook) wrapped.onHook = (c, address) => void ((environmentAction = 'hook'), environment.onHook!.call(environment, c, address));
   if (environment.onSyscall) wrapped.onSyscall = (c, kind) => void ((environmentAction = 'syscall'), environment.onSyscall!.call(environment, c, kind));
   if (environment.onInterrupt) wrapped.onInterrupt = (c, vector) => void ((environmentAction = 'interrupt'), environment.onInterrupt!.call(environment, c, vector));
+  if (environment.onPrivileged) {
+    wrapped.onPrivileged = (c, instruction) => {
+      environmentAction = 'privileged';
+      return environment.onPrivileged!.call(environment, c, instruction);
+    };
+  }
   if (environment.onException) {
     wrapped.onException = (c, fault) => {
       environmentAction = 'exception';
@@ -148,10 +156,11 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
   try {
     let compared = 0;
     let environmentSteps = 0;
+    const environmentKinds: Record<string, number> = {};
     for (let step = 0; step < maxSteps; step++) {
       if (step > 0 && step % MEMORY_CHECK_EVERY === 0) {
         const difference = firstMemoryDifference(memory, unicorn);
-        if (difference) return { compared, environmentSteps, ended: 'disagreement', disagreement: { step, address: cpu.ip, bytes: '', instruction: 'memory check', what: difference } };
+        if (difference) return { compared, environmentSteps, environmentKinds, ended: 'disagreement', disagreement: { step, address: cpu.ip, bytes: '', instruction: 'memory check', what: difference } };
       }
       const ip = cpu.ip;
       const bytes = memory.readBytes(ip, 15) ?? memory.readBytes(ip, 1);
@@ -159,6 +168,7 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
       const report = (what: string): WholeRunResult => ({
         compared,
         environmentSteps,
+        environmentKinds,
         ended: 'disagreement',
         disagreement: { step, address: ip, bytes: hex(bytes), instruction: info.text, what },
       });
@@ -177,14 +187,20 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
       }
       if (action !== null) {
         environmentSteps++;
-        if (ours.reason !== 'instruction_limit') return { compared, environmentSteps, ended: `${ours.reason} in the process (${action})`, disagreement: null };
+        environmentKinds[action] = (environmentKinds[action] ?? 0) + 1;
         syncMemory(memory, unicorn, writes, mappings);
+        if (ours.reason !== 'instruction_limit') {
+          // the run ended in the process (a kernel payload's return): still compare every page
+          const ended = `${ours.reason} in the process (${action})`;
+          const difference = firstMemoryDifference(memory, unicorn);
+          return { compared, environmentSteps, environmentKinds, ended, disagreement: difference ? { step, address: ip, bytes: hex(bytes), instruction: 'end of run', what: difference } : null };
+        }
         copyRegisters(cpu, unicorn, registers);
         continue;
       }
 
       // our hlt ends the run (user-mode code has no business halting); Unicorn's just stops
-      if (ours.reason === 'hlt') return { compared, environmentSteps, ended: 'hlt', disagreement: null };
+      if (ours.reason === 'hlt') return { compared, environmentSteps, environmentKinds, ended: 'hlt', disagreement: null };
       let theirs = unicorn.start(ip, 0, 1);
       // Unicorn steps a REP one iteration per count; a long one runs on to the next instruction
       // (that mode costs ~0.2 s a call, so short ones go iteration by iteration)
@@ -195,7 +211,7 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
       if (FETCH_ERRORS.has(theirs) && ours.reason === 'instruction_limit' && unicorn.ip === cpu.ip) theirs = 0;
       const oursFailed = ours.reason !== 'instruction_limit';
       if (oursFailed || theirs !== 0) {
-        if (oursFailed && theirs !== 0) return { compared, environmentSteps, ended: `both stopped: ours ${ours.reason}${ours.fault ? ` ${ours.fault.kind}` : ''}, unicorn ${unicorn.errorText(theirs)}`, disagreement: null };
+        if (oursFailed && theirs !== 0) return { compared, environmentSteps, environmentKinds, ended: `both stopped: ours ${ours.reason}${ours.fault ? ` ${ours.fault.kind}` : ''}, unicorn ${unicorn.errorText(theirs)}`, disagreement: null };
         return report(`ours: ${ours.reason}${ours.fault ? ` ${ours.fault.kind} at ${ours.fault.address.toString(16)}` : ''}, unicorn: ${theirs === 0 ? 'ok' : unicorn.errorText(theirs)}`);
       }
       compared++;
@@ -221,8 +237,8 @@ export function compareWholeRun(run: EmulatedRun, maxSteps: number): WholeRunRes
       }
     }
     const difference = firstMemoryDifference(memory, unicorn);
-    if (difference) return { compared, environmentSteps, ended: 'step limit', disagreement: { step: maxSteps, address: cpu.ip, bytes: '', instruction: 'end of run', what: difference } };
-    return { compared, environmentSteps, ended: 'step limit', disagreement: null };
+    if (difference) return { compared, environmentSteps, environmentKinds, ended: 'step limit', disagreement: { step: maxSteps, address: cpu.ip, bytes: '', instruction: 'end of run', what: difference } };
+    return { compared, environmentSteps, environmentKinds, ended: 'step limit', disagreement: null };
   } finally {
     stop();
     cpu.environment = environment;
@@ -278,6 +294,11 @@ function describe(bytes: Uint8Array | null, ip: number, bitness: 32 | 64): StepI
 
 function copyRegisters(cpu: Cpu, unicorn: Unicorn, registers: number): void {
   for (let reg = 0; reg < registers; reg++) unicorn.setGpr(reg, cpu.mode === 64 ? cpu.getRegisterBig(reg) : BigInt(cpu.lo[reg]!));
+  // a kernel environment's swapgs / wrmsr IA32_GS_BASE, or its system call, moves the GS base
+  if (cpu.mode === 64) {
+    if (unicorn.getReg(UC_REG.gsBase) !== BigInt.asUintN(64, BigInt(cpu.gsBase))) unicorn.setReg(UC_REG.gsBase, BigInt(cpu.gsBase));
+    if (unicorn.getReg(UC_REG.fsBase) !== BigInt.asUintN(64, BigInt(cpu.fsBase))) unicorn.setReg(UC_REG.fsBase, BigInt(cpu.fsBase));
+  }
   unicorn.setReg(UC_REG.eflags, BigInt(cpu.eflags));
   unicorn.setReg(cpu.mode === 64 ? UC_REG.rip : UC_REG.eip, BigInt(cpu.ip));
 }

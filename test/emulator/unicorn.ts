@@ -76,6 +76,11 @@ export function loadUnicorn(): { ok: true } | { ok: false; reason: string } {
   }
 }
 
+/** Our addresses are numbers, a kernel one negative (cpu/memory.ts); Unicorn's are uint64. */
+function u64(address: number): bigint {
+  return BigInt.asUintN(64, BigInt(address));
+}
+
 export class Unicorn {
   private handle: unknown;
   private readonly f: Functions;
@@ -95,24 +100,24 @@ export class Unicorn {
   }
 
   map(address: number, size: number, perms = 7): void {
-    this.check(this.f.memMap(this.handle, BigInt(address), size, perms));
+    this.check(this.f.memMap(this.handle, u64(address), size, perms));
   }
 
   protect(address: number, size: number, perms: number): void {
-    this.check(this.f.memProtect(this.handle, BigInt(address), size, perms));
+    this.check(this.f.memProtect(this.handle, u64(address), size, perms));
   }
 
   unmap(address: number, size: number): void {
-    this.check(this.f.memUnmap(this.handle, BigInt(address), size));
+    this.check(this.f.memUnmap(this.handle, u64(address), size));
   }
 
   write(address: number, bytes: Uint8Array): void {
-    this.check(this.f.memWrite(this.handle, BigInt(address), bytes, bytes.length));
+    this.check(this.f.memWrite(this.handle, u64(address), bytes, bytes.length));
   }
 
   read(address: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    this.check(this.f.memRead(this.handle, BigInt(address), out, length));
+    this.check(this.f.memRead(this.handle, u64(address), out, length));
     return out;
   }
 
@@ -132,8 +137,9 @@ export class Unicorn {
     return this.mode === 32 && id !== UC_REG.fsBase && id !== UC_REG.gsBase ? BigInt(this.view.getUint32(0, true)) : this.view.getBigUint64(0, true);
   }
 
+  /** a kernel (upper-half) rip is the negative number our CPU carries (cpu/memory.ts) */
   get ip(): number {
-    return Number(this.getReg(this.mode === 64 ? UC_REG.rip : UC_REG.eip));
+    return this.mode === 64 ? Number(BigInt.asIntN(64, this.getReg(UC_REG.rip))) : Number(this.getReg(UC_REG.eip));
   }
 
   gpr(index: number): bigint {
@@ -146,7 +152,7 @@ export class Unicorn {
 
   /** Runs from `begin`; returns 0 or unicorn's error code (a fault, an invalid instruction). */
   start(begin: number, until: number, count: number, timeoutMicros = 0): number {
-    return this.f.start(this.handle, BigInt(begin), BigInt(until), BigInt(timeoutMicros), count);
+    return this.f.start(this.handle, u64(begin), u64(until), BigInt(timeoutMicros), count);
   }
 
   errorText(code: number): string {
