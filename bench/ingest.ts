@@ -9,6 +9,7 @@
  * The file is read once beforehand so every tool reads it from the page cache. Gbit/s counts
  * captured frame bytes. Then the SYN-flood workload (bench/synflood.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,12 @@ import type { WorkerReport } from './pipeline-worker.ts';
 import { runSynFlood } from './synflood.ts';
 
 const SEMI_SPACE_MIB = 64;
+const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** The target is per core: pin each tool to one CPU (when taskset exists) so helper threads cannot borrow another. */
+function onOneCore(command: string, args: string[]): [string, string[]] {
+  return pinned ? ['taskset', ['-c', '0', command, ...args]] : [command, args];
+}
 const workerPath = fileURLToPath(new URL('./pipeline-worker.ts', import.meta.url));
 
 export async function main(args: string[]): Promise<number> {
@@ -37,8 +44,8 @@ export async function main(args: string[]): Promise<number> {
 
   // node's default young generation (16 MiB semi-spaces) makes the scavenger run constantly on a
   // per-packet-allocating pipeline; the tuned run shows what a larger one buys
-  const oursDefault = await measure(process.execPath, ['--import', 'tsx', workerPath, built.path]);
-  const ours = await measure(process.execPath, [`--max-semi-space-size=${SEMI_SPACE_MIB}`, '--import', 'tsx', workerPath, built.path]);
+  const oursDefault = await measure(...onOneCore(process.execPath, ['--import', 'tsx', workerPath, built.path]));
+  const ours = await measure(...onOneCore(process.execPath, [`--max-semi-space-size=${SEMI_SPACE_MIB}`, '--import', 'tsx', workerPath, built.path]));
   for (const run of [oursDefault, ours]) {
     if (run.status !== 0) {
       console.error(`our pipeline failed (exit ${run.status}):\n${run.stderr}`);
@@ -47,8 +54,9 @@ export async function main(args: string[]): Promise<number> {
   }
   const reportDefault = JSON.parse(oursDefault.stdout.trim().split('\n').pop()!) as WorkerReport;
   const report = JSON.parse(ours.stdout.trim().split('\n').pop()!) as WorkerReport;
-  const tcpdump = await measure('tcpdump', ['-n', '-r', built.path, '-w', '/dev/null']);
-  const tshark = args.includes('--no-tshark') ? null : await measure('tshark', ['-n', '-r', built.path, '-q', '-z', 'conv,tcp']);
+  const tcpdump = await measure(...onOneCore('tcpdump', ['-n', '-r', built.path, '-w', '/dev/null']));
+  const tshark = args.includes('--no-tshark') ? null : await measure(...onOneCore('tshark', ['-n', '-r', built.path, '-q', '-z', 'conv,tcp']));
+  console.log(pinned ? 'every tool ran pinned to CPU 0 (taskset -c 0), so V8 GC threads share that core too' : 'taskset not found: tools ran unpinned');
 
   const bits = report.frameBytes * 8;
   const row = (name: string, seconds: number, measurement: Measurement | null, note = ''): string[] => [
