@@ -111,6 +111,10 @@ export class FlowTable {
   private tcpPackets = 0;
   private udpPackets = 0;
   private otherPackets = 0;
+  /** packets whose time was more than timeBackwardsToleranceSeconds behind the latest one */
+  private timeWentBackwards = 0;
+  /** reordering between interfaces or capture threads is normal; beyond this it is a clock problem */
+  private readonly timeBackwardsToleranceSeconds = 60;
   private nonIpPackets = 0;
   /**
    * The last packet's flow: a bulk transfer's segments and ACKs follow each other, and comparing a
@@ -183,6 +187,11 @@ export class FlowTable {
     if (now > this.clock) {
       this.clock = now;
       if (now >= this.nextExpiry) this.expire(now);
+    } else if (now < this.clock - this.timeBackwardsToleranceSeconds) {
+      // Timeouts run on the latest time seen, so while capture time runs backwards (merged files,
+      // a clock reset, pcap's 32-bit seconds wrapping) nothing times out and only the memcap bounds
+      // the table: count it so an operator sees why.
+      this.timeWentBackwards++;
     }
 
     const source = ip.src;
@@ -516,6 +525,7 @@ export class FlowTable {
   private publishCounters(): void {
     const counters = this.counters;
     counters.set('flow.active', this.flows.size);
+    counters.set('flow.time_went_backwards', this.timeWentBackwards);
     counters.max('flow.active_peak', this.peakFlows);
     counters.set('flow.memory_bytes', this.memoryUsed);
     counters.set('flow.packets.tcp', this.tcpPackets);

@@ -402,3 +402,21 @@ describe('FlowTable: bounded resources', () => {
     assert.equal(counters.get('flow.active_peak'), 1000);
   });
 });
+
+test('capture time running backwards is counted, and timeouts wait for the latest time seen', () => {
+  const counters = new Counters();
+  const sessions: Session[] = [];
+  const table = new FlowTable(flowConfig({ udpIdleTimeoutMs: 60_000 }), counters, (session) => sessions.push(session));
+  const late = new Conversation({ ip: '10.0.0.1', port: 40000 }, undefined, { time: 1_000_000 });
+  for (const packet of late.handshake()) table.add(packet);
+  // a second flow whose clock is a day behind (a merged capture, a wrapped 32-bit time)
+  const early = new Conversation({ ip: '10.0.0.3', port: 40001 }, undefined, { time: 1_000_000 - 86_400 });
+  for (const packet of early.handshake()) table.add(packet);
+  for (let index = 0; index < 10; index++) table.add(early.fromClient(TcpFlag.ACK, 'x', undefined, 3_600));
+  table.expire(1_000_000);
+  assert.equal(counters.get('flow.time_went_backwards'), 13);
+  // ten hours of the early clock passed, but it is still behind the latest time: nothing timed out
+  assert.equal(sessions.length, 0);
+  table.flush('end_of_capture');
+  assert.equal(sessions.length, 2);
+});
