@@ -6,6 +6,7 @@
 import { readPointer, writePointer, Perm } from '../behaviour/guest.ts';
 import { formatEndpoint, parseIpv4, previewBytes, readSocketAddress, writeSocketAddress } from '../behaviour/sockaddr.ts';
 import type { SocketKind } from '../behaviour/network-endpoint.ts';
+import { WINDOWS_DLLS } from './dll-exports.ts';
 import { BLOCKED, type ApiCall, type ApiHandler, type ApiResult } from './api-call.ts';
 
 const SOCKET_ERROR = -1;
@@ -14,6 +15,16 @@ const WSAECONNREFUSED = 10061;
 const WSAENOTSOCK = 10038;
 const WSAEFAULT = 10014;
 const CURRENT_PROCESS = -1;
+const ERROR_PROC_NOT_FOUND = 127;
+/** STAT_WORKSTATION_0: a start time and 17 LARGE_INTEGER counters, then 23 DWORD counters (8-aligned) */
+const STAT_WORKSTATION_0_SIZE = 0xf0;
+const ERROR_MOD_NOT_FOUND = 126;
+const ERROR_INVALID_PARAMETER = 87;
+const ERROR_INSUFFICIENT_BUFFER = 122;
+const HEAP_ZERO_MEMORY = 0x8;
+const HEAP_REALLOC_IN_PLACE_ONLY = 0x10;
+/** QueryPerformanceFrequency: 10 MHz, the 100 ns unit Windows 10 reports */
+const PERFORMANCE_FREQUENCY = 10_000_000;
 
 const handlers: Record<string, ApiHandler> = {};
 
@@ -46,10 +57,19 @@ define('GetProcAddress', (call) => {
   let wanted: string;
   if (nameOrOrdinal < 0x10000) {
     wanted = `#${nameOrOrdinal}`;
-    address = module.exportsByOrdinal.get(nameOrOrdinal) ?? call.process.dynamicExport(module, wanted);
+    address = module.exportsByOrdinal.get(nameOrOrdinal);
   } else {
     wanted = call.ansi(1, 256);
-    address = module.exportsByName.get(wanted) ?? call.process.dynamicExport(module, wanted);
+    address = module.exportsByName.get(wanted);
+  }
+  // a DLL whose export table we model answers like the real one: NULL and ERROR_PROC_NOT_FOUND for
+  // a name it does not export (code probes for newer APIs and falls back). A DLL we know nothing of
+  // gets a hooked stub, so the call is at least seen.
+  if (address === undefined && !isModelledDll(module.name)) address = call.process.dynamicExport(module, wanted);
+  if (address === undefined) {
+    call.process.lastError = ERROR_PROC_NOT_FOUND;
+    call.record('resolve', `resolve ${module.name}!${wanted} (not exported)`, { module: module.name, name: wanted, found: false }, 0);
+    return 0;
   }
   call.record('resolve', `resolve ${module.name}!${wanted}`, { module: module.name, name: wanted }, address);
   return address;
@@ -95,20 +115,25 @@ define('VirtualFree VirtualFreeEx', (call) => {
   return 1;
 });
 
-define('HeapAlloc RtlAllocateHeap', (call) => call.process.heap.allocate(call.u32(2)));
-define('GlobalAlloc LocalAlloc', (call) => call.process.heap.allocate(call.u32(1)));
-define('malloc', (call) => call.process.heap.allocate(call.u32(0)));
-define('calloc', (call) => call.process.heap.allocate(call.u32(0) * call.u32(1)));
-define('HeapFree RtlFreeHeap', (call) => (call.process.heap.release(call.arg(2)) ? 1 : 0));
+define('HeapAlloc RtlAllocateHeap', (call) => heapAllocate(call, call.u32(2), (call.u32(1) & HEAP_ZERO_MEMORY) !== 0));
+define('GlobalAlloc LocalAlloc', (call) => heapAllocate(call, call.u32(1), (call.u32(0) & 0x40) !== 0)); // GMEM_ZEROINIT/LMEM_ZEROINIT
+define('malloc', (call) => heapAllocate(call, call.u32(0), false));
+define('calloc', (call) => heapAllocate(call, call.u32(0) * call.u32(1), true));
+// freeing NULL succeeds; freeing something that is not a live block fails
+define('HeapFree RtlFreeHeap', (call) => (call.arg(2) === 0 || heapRelease(call, call.arg(2)) ? 1 : 0));
+define('HeapReAlloc RtlReAllocateHeap', (call) => heapReallocate(call, call.arg(2), call.u32(3), call.u32(1)));
+define('realloc', (call) => (call.arg(0) === 0 ? heapAllocate(call, call.u32(1), false) : heapReallocate(call, call.arg(0), call.u32(1), 0)));
+define('HeapSize RtlSizeHeap', (call) => heapSize(call, call.arg(2)) ?? 0xffffffff);
 define('GlobalFree LocalFree', (call) => {
-  call.process.heap.release(call.arg(0));
-  return 0;
+  if (call.arg(0) === 0) return 0;
+  return heapRelease(call, call.arg(0)) ? 0 : call.arg(0); // NULL on success, the handle on failure
 });
 define('free', (call) => {
-  call.process.heap.release(call.arg(0));
+  heapRelease(call, call.arg(0));
   return 0;
 });
-define('GetProcessHeap HeapCreate', (call) => call.process.layout.heap);
+define('GetProcessHeap HeapCreate RtlCreateHeap', (call) => call.process.layout.heap);
+define('HeapDestroy', () => 1);
 // one thread, no fibers: fiber-local storage is thread-local storage (the CRT uses either)
 define('TlsAlloc FlsAlloc', (call) => {
   const slots = call.process.localStorage;
@@ -155,8 +180,106 @@ define('RtlZeroMemory', (call) => {
   return 0;
 });
 
+define('RtlFillMemory', (call) => {
+  const [target, length, value] = [call.arg(0), call.u32(1), call.u32(2) & 0xff];
+  if (length > 0 && length < 0x1000000 && call.memory.isMapped(target, length)) call.memory.write(target, new Uint8Array(length).fill(value));
+  return 0;
+});
+
+// ---- interlocked operations (one thread: atomic by construction) on a 32-bit LONG -----------------
+
+define('InterlockedIncrement InterlockedDecrement', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 4)) return 0;
+  const value = (call.memory.readU32(target) + (call.target.name === 'InterlockedIncrement' ? 1 : -1)) | 0;
+  call.memory.writeU32(target, value >>> 0);
+  return value >>> 0; // the new value
+});
+
+define('InterlockedExchange', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 4)) return 0;
+  const previous = call.memory.readU32(target);
+  call.memory.writeU32(target, call.u32(1));
+  return previous;
+});
+
+define('InterlockedExchangeAdd', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 4)) return 0;
+  const previous = call.memory.readU32(target);
+  call.memory.writeU32(target, (previous + call.u32(1)) >>> 0);
+  return previous;
+});
+
+define('InterlockedCompareExchange', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 4)) return 0;
+  const previous = call.memory.readU32(target);
+  if (previous === call.u32(2)) call.memory.writeU32(target, call.u32(1));
+  return previous;
+});
+
+// ---- strings and code pages (the ANSI code page is Latin-1 here; anything wider becomes '?') ------
+
+define('MultiByteToWideChar', (call) => {
+  const units = readUnits(call, call.arg(2), call.i32(3), 1);
+  if (units === undefined) return failWith(call, ERROR_INVALID_PARAMETER);
+  return writeUnits(call, units, call.arg(4), call.u32(5), 2);
+});
+
+define('WideCharToMultiByte', (call) => {
+  const units = readUnits(call, call.arg(2), call.i32(3), 2);
+  if (units === undefined) return failWith(call, ERROR_INVALID_PARAMETER);
+  const narrowed = units.map((unit) => (unit > 0xff ? 0x3f : unit));
+  const usedDefault = call.arg(7);
+  if (usedDefault !== 0 && call.memory.isMapped(usedDefault, 4)) call.memory.writeU32(usedDefault, narrowed.some((unit, i) => unit !== units[i]) ? 1 : 0);
+  return writeUnits(call, narrowed, call.arg(4), call.u32(5), 1);
+});
+
+define('GetModuleFileNameA GetModuleFileNameW', (call) => {
+  const module = call.arg(0) === 0 ? call.process.modules[0] : call.process.moduleAt(call.arg(0));
+  if (!module) return failWith(call, ERROR_MOD_NOT_FOUND);
+  const [buffer, size] = [call.arg(1), call.u32(2)];
+  const path = module.path;
+  const wide = call.isWide;
+  const fits = path.length < size;
+  const shown = fits ? path : path.slice(0, Math.max(size - 1, 0));
+  if (size > 0) writeUnits(call, [...`${shown}\0`].map((char) => char.charCodeAt(0)), buffer, size, wide ? 2 : 1);
+  if (!fits) {
+    call.process.lastError = ERROR_INSUFFICIENT_BUFFER;
+    return size;
+  }
+  return path.length;
+});
+
 define('lstrlenA strlen', (call) => call.ansi(0, 0x100000).length);
 define('lstrlenW wcslen', (call) => call.wide(0, 0x100000).length);
+
+// ---- netapi32 -----------------------------------------------------------------------------------
+
+// statistics of the workstation service since it started: all zero (what entropy gatherers read)
+define('NetStatisticsGet', (call) => {
+  const out = call.arg(4);
+  if (out === 0 || !call.memory.isMapped(out, call.bits / 8)) return ERROR_INVALID_PARAMETER;
+  const buffer = heapAllocate(call, STAT_WORKSTATION_0_SIZE, true);
+  if (buffer === 0) return 8; // ERROR_NOT_ENOUGH_MEMORY
+  writePointer(call.memory, call.bits, out, buffer);
+  return 0; // NERR_Success
+});
+
+define('NetApiBufferAllocate', (call) => {
+  const out = call.arg(1);
+  if (out === 0 || !call.memory.isMapped(out, call.bits / 8)) return ERROR_INVALID_PARAMETER;
+  const buffer = heapAllocate(call, call.u32(0), true);
+  writePointer(call.memory, call.bits, out, buffer);
+  return buffer === 0 ? 8 : 0;
+});
+
+define('NetApiBufferFree', (call) => {
+  if (call.arg(0) !== 0) heapRelease(call, call.arg(0));
+  return 0;
+});
 
 // ---- Winsock -----------------------------------------------------------------------------------
 
@@ -418,7 +541,46 @@ define('GetCurrentThreadId', (call) => call.process.threadId);
 define('IsDebuggerPresent', () => 0);
 define('GetLastError RtlGetLastWin32Error', (call) => call.process.lastError);
 define('GetVersion', (call) => (call.process.version === 'xp' ? 0x0a280105 : 0x1db10106));
-define('GetTickCount', (call) => (0x00a00000 + call.process.trace.virtualTimeMs + Math.floor(call.cpu.instructionCount / 100_000)) >>> 0);
+define('GetTickCount', (call) => (0x00a00000 + Math.floor(virtualMicroseconds(call) / 1000)) >>> 0);
+// virtual time: slept milliseconds plus 10 ns per executed instruction, so it only moves forward
+define('QueryPerformanceCounter', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 8)) return 0;
+  const ticks = BigInt(Math.floor((virtualMicroseconds(call) * PERFORMANCE_FREQUENCY) / 1_000_000)) + 0x2540be400n; // booted a while ago
+  call.memory.writeU32(target, Number(ticks & 0xffffffffn));
+  call.memory.writeU32(target + 4, Number(ticks >> 32n));
+  return 1;
+});
+define('QueryPerformanceFrequency', (call) => {
+  const target = call.arg(0);
+  if (!call.memory.isMapped(target, 8)) return 0;
+  call.memory.writeU32(target, PERFORMANCE_FREQUENCY);
+  call.memory.writeU32(target + 4, 0);
+  return 1;
+});
+define('GetStartupInfoA GetStartupInfoW', (call) => {
+  // a process started without special start-up information: all zero but the size
+  const size = call.bits === 64 ? 104 : 68;
+  const target = call.arg(0);
+  if (call.memory.isMapped(target, size)) {
+    call.memory.write(target, new Uint8Array(size));
+    call.memory.writeU32(target, size);
+  }
+  return 0;
+});
+define('GetEnvironmentStrings GetEnvironmentStringsA GetEnvironmentStringsW', (call) => {
+  const wide = call.target.name.endsWith('W');
+  const block = `${ENVIRONMENT.join('\0')}\0\0`;
+  const bytes = wide ? new Uint8Array(block.length * 2) : new Uint8Array(block.length);
+  for (let i = 0; i < block.length; i++) bytes[wide ? i * 2 : i] = block.charCodeAt(i);
+  const address = call.process.heap.allocate(bytes.length);
+  if (address !== 0) call.memory.write(address, bytes);
+  return address;
+});
+define('FreeEnvironmentStringsA FreeEnvironmentStringsW', (call) => {
+  call.process.heap.release(call.arg(0));
+  return 1;
+});
 define('GetCommandLineA', (call) => call.process.commandLineAddress.ansi);
 define('GetCommandLineW', (call) => call.process.commandLineAddress.wide);
 
@@ -610,6 +772,108 @@ export function defaultHandler(call: ApiCall): ApiResult {
   call.record('other', `${call.target.name}(${listed})`, args);
   if (/^(Create|Open)/.test(call.target.name)) return call.process.newHandle({ kind: 'other', name: call.target.name });
   return 0;
+}
+
+/** What `GetEnvironmentStrings` hands out: a plain system account's variables. */
+const ENVIRONMENT = [
+  'ALLUSERSPROFILE=C:\\Documents and Settings\\All Users',
+  'COMPUTERNAME=DUMMY01',
+  'ComSpec=C:\\WINDOWS\\system32\\cmd.exe',
+  'NUMBER_OF_PROCESSORS=1',
+  'OS=Windows_NT',
+  'Path=C:\\WINDOWS\\system32;C:\\WINDOWS;C:\\WINDOWS\\System32\\Wbem',
+  'PATHEXT=.COM;.EXE;.BAT;.CMD',
+  'PROCESSOR_ARCHITECTURE=x86',
+  'SystemDrive=C:',
+  'SystemRoot=C:\\WINDOWS',
+  'TEMP=C:\\WINDOWS\\TEMP',
+  'TMP=C:\\WINDOWS\\TEMP',
+  'windir=C:\\WINDOWS',
+];
+
+/** The DLLs whose export tables the process models: GetProcAddress answers NULL for other names. */
+const MODELLED_DLLS = new Set(WINDOWS_DLLS.map((dll) => dll.name));
+
+function isModelledDll(name: string): boolean {
+  return MODELLED_DLLS.has(name.toLowerCase());
+}
+
+function virtualMicroseconds(call: ApiCall): number {
+  return call.process.trace.virtualTimeMs * 1000 + call.cpu.instructionCount / 100;
+}
+
+/** Requested sizes of live heap blocks (the heap itself keeps them rounded up), per process. */
+const requestedSizes = new WeakMap<object, Map<number, number>>();
+
+function sizesOf(call: ApiCall): Map<number, number> {
+  let sizes = requestedSizes.get(call.process);
+  if (!sizes) requestedSizes.set(call.process, (sizes = new Map()));
+  return sizes;
+}
+
+function heapAllocate(call: ApiCall, size: number, zero: boolean): number {
+  const address = call.process.heap.allocate(size, zero);
+  if (address !== 0) sizesOf(call).set(address, size);
+  return address;
+}
+
+function heapRelease(call: ApiCall, address: number): boolean {
+  sizesOf(call).delete(address);
+  return call.process.heap.release(address);
+}
+
+function heapSize(call: ApiCall, address: number): number | undefined {
+  const rounded = call.process.heap.sizeOf(address);
+  return rounded === undefined ? undefined : (sizesOf(call).get(address) ?? rounded);
+}
+
+/** HeapReAlloc: in place when the block is big enough, else a new block with the old contents. */
+function heapReallocate(call: ApiCall, address: number, size: number, flags: number): number {
+  const old = heapSize(call, address);
+  const capacity = call.process.heap.sizeOf(address);
+  if (old === undefined || capacity === undefined) return 0;
+  const zero = (flags & HEAP_ZERO_MEMORY) !== 0;
+  if (size <= capacity) {
+    if (zero && size > old) call.memory.write(address + old, new Uint8Array(size - old));
+    sizesOf(call).set(address, size);
+    return address;
+  }
+  if ((flags & HEAP_REALLOC_IN_PLACE_ONLY) !== 0) return 0;
+  const moved = heapAllocate(call, size, zero);
+  if (moved === 0) return 0;
+  call.memory.write(moved, call.bytes(address, old));
+  if (zero) call.memory.write(moved + old, new Uint8Array(size - old));
+  heapRelease(call, address);
+  return moved;
+}
+
+function failWith(call: ApiCall, error: number): number {
+  call.process.lastError = error;
+  return 0;
+}
+
+/** `count` code units of `size` bytes at `address`; -1: up to and including the terminating zero. */
+function readUnits(call: ApiCall, address: number, count: number, size: 1 | 2): number[] | undefined {
+  if (address === 0 || count === 0 || count < -1) return undefined;
+  const units: number[] = [];
+  const limit = count === -1 ? 0x100000 : count;
+  for (let i = 0; i < limit; i++) {
+    const at = address + i * size;
+    if (!call.memory.isMapped(at, size)) return undefined;
+    const unit = size === 1 ? call.memory.readU8(at) : call.memory.readU16(at);
+    units.push(unit);
+    if (count === -1 && unit === 0) break;
+  }
+  return units;
+}
+
+/** The conversion functions' contract: capacity 0 asks for the length; too small a buffer fails. */
+function writeUnits(call: ApiCall, units: number[], buffer: number, capacity: number, size: 1 | 2): number {
+  if (capacity === 0) return units.length;
+  if (capacity < units.length) return failWith(call, ERROR_INSUFFICIENT_BUFFER);
+  if (!call.memory.isMapped(buffer, units.length * size)) return failWith(call, ERROR_INVALID_PARAMETER);
+  units.forEach((unit, i) => (size === 1 ? call.memory.writeU8(buffer + i, unit) : call.memory.writeU16(buffer + i * 2, unit)));
+  return units.length;
 }
 
 function socketOf(call: ApiCall, handle: number) {

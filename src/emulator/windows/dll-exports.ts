@@ -111,14 +111,17 @@ GetVersion/0 GetVersionExA/1 GetVersionExW/1 GetVolumeInformationA/8 GetWindowsD
 GlobalAlloc/2 GlobalFree/1 GlobalLock/1 GlobalUnlock/1 GlobalMemoryStatus/1 GlobalMemoryStatusEx/1 HeapAlloc/3
 HeapCreate/3 HeapDestroy/1 HeapFree/3 HeapReAlloc/4 HeapSize/3 InitializeCriticalSection/1 InitializeCriticalSectionAndSpinCount/2 IsProcessorFeaturePresent/1
 GetCPInfo/2 GetStringTypeW/4 LCMapStringW/6 HeapSetInformation/4
-InterlockedCompareExchange/3 InterlockedDecrement/1 InterlockedExchange/2 InterlockedIncrement/1 IsBadReadPtr/2
+GetStringTypeA/5 LCMapStringA/6 GetLocaleInfoA/4 GetLocaleInfoW/4 IsValidCodePage/1 SetHandleCount/1 GetTimeZoneInformation/1
+SystemTimeToFileTime/2 FileTimeToSystemTime/2 FileTimeToLocalFileTime/2 GetFullPathNameA/4 GetFullPathNameW/4
+GetConsoleCP/0 GetConsoleOutputCP/0 GetConsoleMode/2 SetConsoleMode/2 FlushConsoleInputBuffer/1 ReadConsoleInputA/4 WriteConsoleW/5
+InterlockedCompareExchange/3 InterlockedDecrement/1 InterlockedExchange/2 InterlockedExchangeAdd/2 InterlockedIncrement/1 IsBadReadPtr/2
 IsBadWritePtr/2 IsDebuggerPresent/0 IsWow64Process/2 LeaveCriticalSection/1 LoadLibraryA/1 LoadLibraryExA/3
 LoadLibraryExW/3 LoadLibraryW/1 LoadResource/2 LocalAlloc/2 LocalFree/1 LockResource/1 MapViewOfFile/5
-Module32First/2 Module32Next/2 MoveFileA/2 MoveFileExA/3 MoveFileW/2 MultiByteToWideChar/6 OpenEventA/3
+Module32First/2 Module32Next/2 Heap32ListFirst/2 Heap32ListNext/2 Heap32First/3 Heap32Next/1 MoveFileA/2 MoveFileExA/3 MoveFileW/2 MultiByteToWideChar/6 OpenEventA/3
 OpenMutexA/3 OpenProcess/3 OpenThread/3 OutputDebugStringA/1 PeekNamedPipe/6 Process32First/2 Process32FirstW/2
 Process32Next/2 Process32NextW/2 QueryPerformanceCounter/1 QueryPerformanceFrequency/1 QueueUserAPC/3
 RaiseException/4 ReadFile/5 ReadProcessMemory/5 ReleaseMutex/1 RemoveDirectoryA/1 ResetEvent/1 ResumeThread/1
-RtlUnwind/4 SetConsoleCtrlHandler/2 SetCurrentDirectoryA/1 SetEndOfFile/1 SetEnvironmentVariableA/2 SetErrorMode/1
+RtlUnwind/4 RtlZeroMemory/2 RtlMoveMemory/3 RtlFillMemory/3 SetConsoleCtrlHandler/2 SetCurrentDirectoryA/1 SetEndOfFile/1 SetEnvironmentVariableA/2 SetErrorMode/1
 SetEvent/1 SetFileAttributesA/2 SetFilePointer/4 SetFilePointerEx/5 SetHandleInformation/3 SetLastError/1
 SetStdHandle/2 SetThreadContext/2 SetUnhandledExceptionFilter/1 SizeofResource/2 Sleep/1 SleepEx/2 SuspendThread/1
 SwitchToThread/0 FlsAlloc/1 FlsFree/1 FlsGetValue/1 FlsSetValue/2 EncodePointer/1 DecodePointer/1 EncodeSystemPointer/1 DecodeSystemPointer/1 TerminateProcess/2 TerminateThread/2 Thread32First/2 Thread32Next/2 TlsAlloc/0 TlsFree/1
@@ -201,7 +204,8 @@ RegisterServiceCtrlHandlerA/2 SetServiceStatus/2 CryptAcquireContextA/5 CryptAcq
 CryptReleaseContext/2 CryptGenRandom/3 CryptCreateHash/5 CryptHashData/4 CryptDestroyHash/1 CryptGetHashParam/5
 CryptEncrypt/7 CryptDecrypt/6 CryptImportKey/6 CryptDeriveKey/5 CryptDestroyKey/1 AllocateAndInitializeSid/11
 FreeSid/1 CheckTokenMembership/3 ConvertSidToStringSidA/2 LookupAccountSidA/7 SetSecurityDescriptorDacl/4
-InitializeSecurityDescriptor/2 SystemFunction036/2
+InitializeSecurityDescriptor/2 SystemFunction036/2 RegisterEventSourceA/2 RegisterEventSourceW/2 ReportEventA/9
+ReportEventW/9 DeregisterEventSource/1
 `;
 
 const USER32 = `
@@ -214,7 +218,7 @@ GetWindowTextA/3 GetWindowTextW/3 SetWindowTextA/2 GetWindowThreadProcessId/2 En
 GetSystemMetrics/1 OpenClipboard/1 CloseClipboard/0 GetClipboardData/1 SetClipboardData/2 EmptyClipboard/0
 wsprintfA/2c wsprintfW/2c wvsprintfA/3 CharUpperA/1 CharLowerA/1 LoadStringA/4 LoadIconA/2 LoadCursorA/2
 ExitWindowsEx/2 SystemParametersInfoA/4 GetCursorPos/1 SetCursorPos/2 BlockInput/1 LockWorkStation/0
-GetUserObjectInformationA/5 OpenDesktopA/4 OpenWindowStationA/3 SetThreadDesktop/1 GetProcessWindowStation/0
+GetUserObjectInformationA/5 GetUserObjectInformationW/5 GetCursorInfo/1 GetQueueStatus/1 OpenDesktopA/4 OpenWindowStationA/3 SetThreadDesktop/1 GetProcessWindowStation/0
 GetThreadDesktop/1
 `;
 
@@ -240,3 +244,27 @@ export const WINDOWS_DLLS: readonly DllDefinition[] = [
   { name: 'user32.dll', base32: 0x7e410000, base64: 0x77850000, exports: USER32 },
   { name: 'shell32.dll', base32: 0x7c9c0000, base64: 0x7fefd9f0000, exports: SHELL32 },
 ];
+
+/**
+ * DLLs that are not loaded from the start but get an image when the guest loads them. Their export
+ * lists are partial, so GetProcAddress still hands out a stub for other names; the listed ones
+ * carry their real argument counts (stdcall stack clean-up on x86 depends on them).
+ */
+export const ON_DEMAND_EXPORTS: Readonly<Record<string, string>> = {
+  'netapi32.dll': `
+NetStatisticsGet/5 NetApiBufferFree/1 NetApiBufferAllocate/2 NetWkstaGetInfo/3 NetServerGetInfo/3 NetUserAdd/4
+NetUserDel/2 NetUserEnum/8 NetUserGetInfo/4 NetLocalGroupAddMembers/5 NetLocalGroupEnum/7 NetShareEnum/7
+NetShareAdd/4 NetServerEnum/9 NetSessionEnum/9 NetGetDCName/3 NetScheduleJobAdd/3 NetRemoteTOD/2
+`,
+};
+
+const onDemandSpecs = new Map<string, Map<string, ExportSpec>>();
+
+/** The argument count and convention of an export of a DLL loaded on demand, when known. */
+export function onDemandExport(dll: string, name: string): ExportSpec | undefined {
+  const list = ON_DEMAND_EXPORTS[dll.toLowerCase()];
+  if (list === undefined) return undefined;
+  let specs = onDemandSpecs.get(dll.toLowerCase());
+  if (!specs) onDemandSpecs.set(dll.toLowerCase(), (specs = new Map(parseExports(list).map((spec) => [spec.name, spec]))));
+  return specs.get(name);
+}

@@ -17,7 +17,7 @@ import { TraceRecorder } from '../behaviour/trace.ts';
 import { ApiCall, BLOCKED } from './api-call.ts';
 import { API_HANDLERS, defaultHandler } from './api-handlers.ts';
 import { ExceptionDispatcher, type GuestFault } from './exception-dispatcher.ts';
-import { parseExports, WINDOWS_DLLS, type ExportSpec } from './dll-exports.ts';
+import { onDemandExport, parseExports, WINDOWS_DLLS, type ExportSpec } from './dll-exports.ts';
 import { buildPeImage, STUB_SIZE } from './pe-image.ts';
 import { linkList, OFFSETS, StructureArena } from './process-structures.ts';
 import { loadCodeOnStack } from '../behaviour/stack-code.ts';
@@ -269,7 +269,7 @@ export class WindowsProcess {
     if (existing !== undefined) return existing;
     const address = this.allocateStub();
     module.exportsByName.set(name, address);
-    this.addHook({ module, name, spec: { name, argumentCount: 0, cdecl: false, argumentCountKnown: false }, address });
+    this.addHook({ module, name, spec: onDemandExport(module.name, name) ?? { name, argumentCount: 0, cdecl: false, argumentCountKnown: false }, address });
     return address;
   }
 
