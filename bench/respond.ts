@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Attributor, AttributionQuery, type SessionAttribution } from '../src/attribution/index.ts';
-import { Counters, type Session } from '../src/core/index.ts';
+import { Counters } from '../src/core/index.ts';
 import { SnmpPortEnforcer, SqliteAttributionJournal, SqliteResponseStore } from '../src/drivers/index.ts';
 import { Responder } from '../src/respond/index.ts';
 import { SNMPSIM_MISSING, startSnmpSim, switchRecords, target } from '../test/drivers/snmp-agents.ts';
+import { sessionRecord } from '../test/helpers/session-record.ts';
 
 export interface RespondBenchResult {
   verdictToPortDown: Record<'v2c' | 'v3', { samples: number; p50Ms: number; p95Ms: number; maxMs: number }> | null;
@@ -98,28 +99,16 @@ function benchAttributor(path: string, count: number): number {
     })),
   );
   const attributor = new Attributor({ journal, counters: new Counters() });
-  const stats = { frames: 1, bytes: 60, payloadBytes: 0, missingBytes: 0 };
   const started = performance.now();
   for (let id = 0; id < count; id++) {
-    const session: Session = {
+    const session = sessionRecord({
       id,
-      proto: 'tcp',
       client: { ip: `10.0.${(id >> 8) & 255}.${id & 255}`, port: 40_000, mac: 0x020000000000 + (id % 5_000), ttl: 64 },
       server: { ip: '10.0.0.80', port: 445, mac: 0x020000000080, ttl: 64 },
       vlan: 10,
-      innerVlan: -1,
       startSeconds: 1_700_000_000 + Math.floor(id / 1_000),
-      startNanoseconds: 0,
       endSeconds: 1_700_000_000,
-      endNanoseconds: 0,
-      toServer: stats,
-      toClient: stats,
-      midstream: false,
-      truncated: false,
-      endReason: 'fin',
-      turns: [],
-      anomalies: [],
-    };
+    });
     attributor.observeSession(session);
   }
   attributor.flush();

@@ -6,30 +6,19 @@ import { SnmpForwardingTableReader, SnmpPortEnforcer, SqliteAttributionJournal, 
 import { Responder } from '../../src/respond/index.ts';
 import { SNMPSIM_MISSING, startSnmpSim, switchRecords, target, type RunningAgent, type SnmpRecord } from '../drivers/snmp-agents.ts';
 import { defaultSettings, FakeClock, T0 } from './fixtures.ts';
+import { sessionRecord } from '../helpers/session-record.ts';
 
 const HOST_MAC = 0x02000000000a;
 
 function session(id: number, seconds: number): Session {
-  const stats = { frames: 3, bytes: 300, payloadBytes: 100, missingBytes: 0 };
-  return {
+  return sessionRecord({
     id,
-    proto: 'tcp',
     client: { ip: '10.0.0.10', port: 49_152, mac: HOST_MAC, ttl: 128 },
     server: { ip: '10.0.0.200', port: 445, mac: 0x0200000000c8, ttl: 64 },
     vlan: 10,
-    innerVlan: -1,
     startSeconds: seconds,
-    startNanoseconds: 0,
     endSeconds: seconds + 2,
-    endNanoseconds: 0,
-    toServer: stats,
-    toClient: stats,
-    midstream: false,
-    truncated: false,
-    endReason: 'fin',
-    turns: [],
-    anomalies: [],
-  };
+  });
 }
 
 /** The same switch after the host moved from Gi1/0/3 (bridge port 3) to Gi1/0/4 (bridge port 4). */
