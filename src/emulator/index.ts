@@ -12,3 +12,4 @@ export * from './finder/index.ts';
 export type { StopReason } from './cpu/index.ts';
 export type { StopReason as GuestStopReason } from './behaviour/index.ts';
 export * from './windows-kernel/index.ts';
+export * from './services/index.ts';

@@ -8,3 +8,4 @@ export { type ProfileDefinition } from './profiles/profile-definition.ts';
 export { CATALOGUE_DEFINITIONS } from './profiles/catalogue/index.ts';
 export { renderProfilesDoc, systemName } from './profiles/profiles-doc.ts';
 export { compareVersions, versionBetween } from './profiles/version.ts';
+export type { CallOptions, DriverCapabilities, Observation, Peer, Victim, VictimConnection, VictimDriver } from './victim-driver.ts';
