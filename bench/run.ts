@@ -7,6 +7,7 @@
  *   cpu       emulated instructions per second on decoder loops, beside Unicorn on the same code,
  *             and the time to profile each corpus shellcode
  *   respond   verdict → port down against a simulated switch, and journal inserts per second
+ *   pool      dummy pool leases+reverts per second and memory per warm dummy (--driver fake)
  */
 const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {
   ingest: () => import('./ingest.ts'),
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   stages: () => import('./stages.ts'),
   cpu: () => import('./cpu.ts'),
   respond: () => import('./respond.ts'),
+  pool: () => import('./pool.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -127,12 +127,56 @@ const respondSchema = z
   })
   .prefault({});
 
+const poolSchema = z
+  .strictObject({
+    warmPerProfile: z.number().int().min(0).default(1).describe('Clean dummies kept created ahead for each profile in use, so a lease does not wait for a create.'),
+    maxVictims: positiveInt().default(32).describe('Dummies alive at once over all profiles (warm, leased, reverting, being created); when all are busy the overflow policy decides.'),
+    overflowPolicy: z
+      .enum(['wait', 'reject'])
+      .default('wait')
+      .describe('When maxVictims are all busy: wait (queue the lease, counted pool.exhausted_waits) or reject at once with CT_ERR_POOL_EXHAUSTED (pool.exhausted_rejections).'),
+    maxWaiters: positiveInt().default(1_000).describe('Leases queued under the wait policy; one more is rejected with CT_ERR_POOL_EXHAUSTED (pool.exhausted_rejections).'),
+    waitTimeoutMs: positiveInt().default(60_000).describe('A queued lease gives up after this long with CT_ERR_POOL_EXHAUSTED (pool.wait_timeouts) (1 min).'),
+    maxLeasesPerVictim: positiveInt().default(1_000).describe('Leases one dummy serves before it is discarded and replaced instead of reverted (pool.recycled): real machines drift even across snapshot reverts.'),
+    dwellMs: z.number().int().min(0).default(600_000).describe('Virtual time a dummy is watched after a delivery when the lease names no dwell of its own (10 min); drivers without virtual time wait it in real time.'),
+  })
+  .prefault({});
+
+const triageSchema = z
+  .strictObject({
+    protectedNetworks: z
+      .array(z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, 'an IPv4 or IPv6 CIDR block such as 10.0.0.0/8 or fc00::/7'))
+      .default(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'])
+      .describe('CIDR blocks (IPv4 and IPv6) a live sensor protects: only sessions aimed at them are replayed. The default is the private and link-local ranges.'),
+    protectEveryReceiver: z
+      .boolean()
+      .default(false)
+      .describe('Treat every host that receives traffic as protected, ignoring protectedNetworks: offline analysis of a capture, which is evidence about its own network whatever its addresses.'),
+    queueCapacity: positiveInt().default(10_000).describe('Replay jobs waiting at once; when full the overflow policy drops one and counts it (triage.queue.overflow_dropped).'),
+    queueOverflowPolicy: z
+      .enum(['drop_lowest_priority'])
+      .default('drop_lowest_priority')
+      .describe('Which job goes when the queue is full: the lowest-priority one, which may be the newcomer.'),
+    droppedLogSize: positiveInt().default(1_000).describe('Dropped jobs kept for the caller to read; older ones are forgotten and counted (triage.queue.dropped_log_overflow).'),
+    dedupeCapacity: positiveInt().default(100_000).describe('Payload keys remembered for deduplication; the longest unseen is forgotten first and counted (triage.dedupe.evicted).'),
+    shellcodeScanBytes: positiveInt().default(65_536).describe('Client bytes per session searched for attacker code when ranking (64 KiB); the rest is not searched and counted (triage.shellcode.scan_truncated).'),
+    scanWindowMs: positiveInt().default(300_000).describe('Capture-time window in which the distinct targets of a source are counted (5 min).'),
+    scanThresholdTargets: positiveInt().default(16).describe('Distinct host/port targets within the window from which a source counts as scanning.'),
+    scanTrackedSources: positiveInt().default(65_536).describe('Sources whose targets are tracked; the longest unseen is forgotten first and counted (triage.scan_tracker.sources_evicted).'),
+    maxSignatures: positiveInt().default(10_000).describe('Learned signatures kept; the oldest is forgotten first and counted (triage.signatures.evicted).'),
+    signatureFirstSid: positiveInt().default(1_800_000).describe('Suricata sid of the first learned signature (1 000 000 to 1 999 999 is the local-rules range).'),
+    signatureContentMatch: z.boolean().default(true).describe('Flag a payload without replay when it carries a learned signature\'s content pattern, not only when its payload key is one already proven.'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     decode: decodeSchema.describe('Packet decoding: IP fragment reassembly and tunnels.'),
     flow: flowSchema.describe('The flow table and TCP reassembly.'),
     attribution: attributionSchema.describe('The attribution journal (session → MAC → switch port) and the switches it reads.'),
     respond: respondSchema.describe('The response stage: enforcement driver and safety rails (dry run and approval by default).'),
+    pool: poolSchema.describe('The dummy pool: warm clones per profile, leases, limits and their overflow policy.'),
+    triage: triageSchema.describe('Triage: which sessions are worth a dummy, deduplication, ranking, the replay queue and learned signatures.'),
   })
   .prefault({});
 
@@ -141,4 +185,6 @@ export type DecodeConfig = Config['decode'];
 export type FlowConfig = Config['flow'];
 export type AttributionConfig = Config['attribution'];
 export type RespondConfig = Config['respond'];
+export type PoolConfig = Config['pool'];
+export type TriageConfig = Config['triage'];
 export type SnmpTargetConfig = AttributionConfig['switches'][number];

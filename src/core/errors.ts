@@ -20,6 +20,13 @@ export const ERROR_CODES = {
   CT_ERR_ENFORCEMENT: 'An enforcement driver could not apply or remove a rule (switch, webhook or command failed).',
   CT_ERR_RULE_NOT_FOUND: 'No response rule has the given id.',
   CT_ERR_PROFILE_UNKNOWN: 'No dummy profile in the catalogue has the given id (crashtest profiles lists them).',
+  CT_ERR_POOL_EXHAUSTED: 'The dummy pool had no dummy to lease: its limit was reached and the overflow policy refused (reject, too many waiters, or the wait timed out).',
+  CT_ERR_POOL_CLOSED: 'A lease was still waiting for a dummy when the pool was closed or destroyed.',
+  CT_ERR_VICTIM_DIED: 'A dummy stopped on its own (crashed VM, killed namespace) and cannot be used; a lease that had it fails with this code and the pool replaces it.',
+  CT_ERR_VICTIM_CREATE: 'A victim driver could not create a dummy (a VM did not start, a namespace could not be set up).',
+  CT_ERR_VICTIM_REVERT: 'A dummy could not be reverted to its clean state; the pool destroys and replaces it.',
+  CT_ERR_BUNDLE_INVALID: 'A replay bundle could not be read, is not JSON, or does not match schemas/bundle.schema.json; the message names the field.',
+  CT_ERR_EVIDENCE_WRITE: 'An evidence folder (session and egress pcaps, trace, verdict, replay bundle) could not be written.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
