@@ -13,3 +13,4 @@ export type { StopReason } from './cpu/index.ts';
 export type { StopReason as GuestStopReason } from './behaviour/index.ts';
 export * from './windows-kernel/index.ts';
 export * from './services/index.ts';
+export * from './host/index.ts';
