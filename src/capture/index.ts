@@ -21,3 +21,36 @@ export {
   type LiveCaptureSummary,
 } from './live-source.ts';
 export { parseTcpdumpStatsLine, type TcpdumpStats } from './tcpdump-stats.ts';
+export {
+  arp,
+  ethernet,
+  ethernetTagged,
+  icmp,
+  icmpv6,
+  internetChecksum,
+  ipv4,
+  ipv4Bytes,
+  ipv6,
+  ipv6Bytes,
+  ipv6Extension,
+  macBytes,
+  macNumber,
+  splitFragments,
+  tcp,
+  tcpOptions,
+  udp,
+  vlanTag,
+  type Ipv4Options,
+  type Ipv6Extension,
+  type Ipv6Options,
+  type TcpOptionSpec,
+  type TcpSegmentOptions,
+} from './packet-builders.ts';
+export {
+  synthesizeTcpExchange,
+  synthesizeUdpExchange,
+  type ExchangeSpec,
+  type SynthesizedPeer,
+  type SynthesizedTurn,
+  type TcpExchangeSpec,
+} from './session-synthesizer.ts';

@@ -1,0 +1,73 @@
+import type { Direction, Session } from '../../core/index.ts';
+import type { EvidenceKind } from '../evidence-item.ts';
+import type { VerdictLevel } from '../verdict-level.ts';
+
+/** One turn of the dialog, its time relative to the first turn. */
+export interface ReplayBundleTurn {
+  direction: Direction;
+  timeOffsetMicroseconds: number;
+  data: Buffer;
+}
+
+/**
+ * Everything needed to re-run a verdict on any installation: the captured dialog, the profile, how
+ * long the dummy was watched and what the run found. On disk it is bundle.json
+ * (schemas/bundle.schema.json; see bundle-json.ts).
+ */
+export interface ReplayBundle {
+  crashtestVersion: string;
+  /** when the bundle was written, EVE timestamp form; absent in hand-made bundles */
+  created?: string;
+  profile: string;
+  proto: 'tcp' | 'udp';
+  client: { ip: string; port: number };
+  server: { ip: string; port: number };
+  flowId?: number;
+  vulnerability?: string;
+  dialog: ReplayBundleTurn[];
+  dwellMs: number;
+  expected: { level: VerdictLevel; evidenceKinds: EvidenceKind[] };
+}
+
+export interface ReplayBundleInput {
+  crashtestVersion: string;
+  created?: string;
+  session: Pick<Session, 'id' | 'proto' | 'client' | 'server' | 'turns'>;
+  profile: string;
+  vulnerability?: string;
+  dwellMs: number;
+  level: VerdictLevel;
+  /** duplicates are dropped, first-seen order kept */
+  evidenceKinds: readonly EvidenceKind[];
+}
+
+/** A bundle from the causal session; turn bytes are copied (session turns may be lent views). */
+export function buildReplayBundle(input: ReplayBundleInput): ReplayBundle {
+  const { session } = input;
+  const first = session.turns[0];
+  const dialog = session.turns.map((turn) => ({
+    direction: turn.direction,
+    timeOffsetMicroseconds: first === undefined ? 0 : microsecondsBetween(first, turn),
+    data: Buffer.from(turn.data),
+  }));
+  const bundle: ReplayBundle = {
+    crashtestVersion: input.crashtestVersion,
+    profile: input.profile,
+    proto: session.proto,
+    client: { ip: session.client.ip, port: session.client.port },
+    server: { ip: session.server.ip, port: session.server.port },
+    flowId: session.id,
+    dialog,
+    dwellMs: input.dwellMs,
+    expected: { level: input.level, evidenceKinds: [...new Set(input.evidenceKinds)] },
+  };
+  if (input.created !== undefined) bundle.created = input.created;
+  if (input.vulnerability !== undefined) bundle.vulnerability = input.vulnerability;
+  return bundle;
+}
+
+/** never negative: turns out of time order (clock steps) count as simultaneous */
+function microsecondsBetween(from: { seconds: number; nanoseconds: number }, to: { seconds: number; nanoseconds: number }): number {
+  const micros = (to.seconds - from.seconds) * 1_000_000 + Math.floor(to.nanoseconds / 1000) - Math.floor(from.nanoseconds / 1000);
+  return Math.max(0, micros);
+}
