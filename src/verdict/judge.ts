@@ -35,7 +35,7 @@ export function egressEvidence(event: EgressEvent): EvidenceItem | null {
     case 'tcp_refused':
       return { kind: 'connect', proto: 'tcp', ...to, refused: true, summary: `tries to connect to ${address(event)} (over its cap)` };
     case 'udp_datagram':
-      return { kind: 'udp', ...to, bytes: facts.bytes, first_bytes: facts.firstBytesHex, summary: `sends ${facts.bytes} bytes to udp ${address(event)}` };
+      return { kind: 'udp', ...to, bytes: facts.bytes, first_bytes_hex: facts.firstBytesHex, summary: `sends ${facts.bytes} bytes to udp ${address(event)}` };
     case 'icmp_echo':
       return { kind: 'icmp', dest_ip: event.destination.address, count: facts.count, summary: `pings ${event.destination.address}` };
     case 'dns_query':
@@ -121,7 +121,7 @@ export function judge(observations: readonly Observation[]): Judgement {
     const item = observation.source === 'containment' ? egressEvidence(observation.event) : dummyEvidence(observation.observation);
     if (!item) continue;
     // repeated identical evidence (a worm's thousand datagrams) is one item
-    const key = JSON.stringify({ ...item, summary: undefined, bytes: undefined, first_bytes: undefined, dest_ip: item.kind === 'udp' || item.kind === 'icmp' ? undefined : item.dest_ip });
+    const key = JSON.stringify({ ...item, summary: undefined, bytes: undefined, first_bytes_hex: undefined, dest_ip: item.kind === 'udp' || item.kind === 'icmp' ? undefined : item.dest_ip });
     if (seen.has(key)) continue;
     seen.add(key);
     if (evidence.length < MAX_EVIDENCE) evidence.push(item);
