@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScriptedEndpoint, type NetworkEndpoint } from '../../src/emulator/behaviour/network-endpoint.ts';
 import type { ProfileOptions } from '../../src/emulator/finder/profile-shellcode.ts';
+import { applicationModulesFor } from '../../src/emulator/windows/application-images.ts';
+import { defaultCatalogue } from '../../src/sandbox/index.ts';
 import { corpusDir, skipWithoutCorpus } from './corpus.ts';
 
 /**
@@ -50,19 +52,11 @@ export function skipWithoutCorpusShellcode(): string | false {
 }
 
 /**
- * The profile's knowledge of the vulnerable application for Slammer: SQL Server 2000 before SP3
- * loads sqlsort.dll at 0x42AE0000 without relocation, and its import table holds LoadLibraryA and
- * GetProcAddress at fixed slots (public analyses of the worm, 2003).
+ * The profile's knowledge of the vulnerable application for Slammer (sqlsort.dll at its fixed
+ * address with its import table), as the catalogue's SQL Server 2000 SP2 profile has it.
  */
 export const SQL_SERVER_2000: NonNullable<ProfileOptions['windows']> = {
-  applicationModules: [
-    {
-      name: 'sqlsort.dll',
-      base: 0x42ae0000,
-      size: 0x20000,
-      imports: { 0x42ae1010: 'kernel32.dll!GetProcAddress', 0x42ae101c: 'kernel32.dll!GetProcAddress', 0x42ae1018: 'kernel32.dll!LoadLibraryA' },
-    },
-  ],
+  applicationModules: applicationModulesFor(defaultCatalogue().get('win-2000-sp4-sql2000-sp2')!),
 };
 
 export interface CorpusShellcode {
