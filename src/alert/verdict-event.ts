@@ -5,7 +5,7 @@ import type { EvidenceItem } from './evidence-item.ts';
 import type { VerdictLevel } from './verdict-level.ts';
 
 /** How a verdict was reached. */
-export type VerdictMethod = 'replayed' | 'signature' | 'group-test';
+export type VerdictMethod = 'replayed' | 'signature' | 'group-test' | 'analysis';
 
 export interface VerdictSignature {
   /** the learned signature's id */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCrashtestError } from '../core/index.ts';
+import { addAnalyzeCommand } from './analyze-command.ts';
 import { addProfilesCommand } from './profiles-command.ts';
 import { addAttributionCommands } from './respond.ts';
 import { addSessionsCommand, describeError, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExitCode = (code: number): void => {
     exitCode = code;
   };
+  addAnalyzeCommand(program, setExitCode);
   addSessionsCommand(program, setExitCode);
   addAttributionCommands(program, setExitCode);
   addProfilesCommand(program, setExitCode);

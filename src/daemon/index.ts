@@ -4,3 +4,7 @@ export { SessionExporter, exportStem, streamBytes } from './session-export.ts';
 export { openAttributionService, type AttributionService, type AttributionServiceOptions, type WhoAnswer } from './attribution-service.ts';
 export { openRespondService, RULE_STATES, type RespondService, type RespondServiceOptions, type AuditEntry, type Rule, type RuleState, type VerdictOutcome, type VerdictRef } from './respond-service.ts';
 export { openProfilesService, type ProfilesService, type ProfilesQuery } from './profiles-service.ts';
+export { analyzeCaptures, verdictEvent, type AnalyzeServiceOptions, type AnalyzeSummary } from './analyze-service.ts';
+export { runAnalyzeJob, type AnalyzeJobOptions, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
+export { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
+export { detonate, detonateOnVictim, portFor, type Lease, type ProfileOutcome, type DetonationItem } from './detonator.ts';

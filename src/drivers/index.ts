@@ -8,3 +8,6 @@ export { WebhookEnforcer, signWebhook, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTA
 export { CommandEnforcer, type CommandEnforcerOptions } from './enforcement/command-enforcer.ts';
 export { createEnforcer, createForwardingTableReaders, openAttributionJournal, openResponseStore } from './factories.ts';
 export { IcedDisassembler } from './disassembler/iced-disassembler.ts';
+export { EmulatedDriver, type EmulatedDriverOptions } from './victims/emulated/emulated-driver.ts';
+export { EmulatedVictim } from './victims/emulated/emulated-victim.ts';
+export { FakeVictimDriver } from './victims/fake/fake-victim-driver.ts';

@@ -41,6 +41,8 @@ export interface EmulatedHostOptions {
 }
 
 const LOG4J_VULNERABILITY = 'CVE-2021-44228';
+/** the name the SMB emulator checks when a backdoor ping arrives */
+const IMPLANT_NAME = 'doublepulsar';
 /** observations kept per lease; later ones are counted instead (a looping payload cannot fill memory) */
 const MAX_OBSERVATIONS = 2_000;
 
@@ -197,7 +199,11 @@ export class EmulatedHost implements ServiceHost {
   /** Process starts and file writes of attacker code are observations of their own (verdict evidence). */
   private deriveFromTrace(trace: BehaviourTrace, origin: string): void {
     for (const event of trace.events) {
-      if (event.kind === 'process' && event.summary.startsWith('exec ')) {
+      if (event.api === 'kernel.implant') {
+        // a hooked SMB dispatch table is the DoublePulsar-style implant: later checks find it installed
+        this.state.implants.add(IMPLANT_NAME);
+        this.observe({ kind: 'implant', at: this.virtualMs, name: IMPLANT_NAME, origin });
+      } else if (event.kind === 'process' && event.summary.startsWith('exec ')) {
         this.observe({ kind: 'exec', at: this.virtualMs, shell: 'process', command: commandOf(event), origin });
       } else if (event.kind === 'file' && event.summary.startsWith('write ')) {
         const path = typeof event.args.path === 'string' ? event.args.path : '?';

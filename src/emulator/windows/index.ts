@@ -6,3 +6,4 @@ export { WINDOWS_DLLS, parseExports, type DllDefinition, type ExportSpec } from 
 export { buildPeImage, STUB_SIZE, type BuiltImage, type BuiltExport } from './pe-image.ts';
 export { OFFSETS, type StructureOffsets } from './process-structures.ts';
 export { ExceptionDispatcher, type GuestFault } from './exception-dispatcher.ts';
+export { applicationModulesFor } from './application-images.ts';

@@ -1,0 +1,152 @@
+/**
+ * `crashtest analyze` as a service: the emulated farm, the analyze job, and its results as EVE
+ * events (and evidence folders when asked). The CLI prints; this decides what is said.
+ */
+import { buildHostCompromiseEvent, buildReplayBundle, buildStatsEvent, buildVerdictEvent, crashtestVersion, EvidenceWriter, type CrashtestEvent, type EvidenceItem as AlertEvidenceItem, type EvidenceKind, type VerdictEvent } from '../alert/index.ts';
+import { readCaptureFile } from '../capture/index.ts';
+import { Counters, type Frame, type Timestamp } from '../core/index.ts';
+import { defaultCatalogue } from '../sandbox/index.ts';
+import type { HostCompromiseFinding } from '../verdict/index.ts';
+import { runAnalyzeJob, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
+import { createEmulatedFarm } from './emulated-farm.ts';
+
+export interface AnalyzeServiceOptions {
+  onEvent: (event: CrashtestEvent) => void;
+  /** write evidence folders (session pcap, egress pcap, trace, bundle) under this directory */
+  evidenceDir?: string;
+  dwellMs?: number;
+  onProgress?: (progress: { file: string; jobsDone: number; jobsTotal: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface AnalyzeSummary {
+  result: AnalyzeJobResult;
+  events: number;
+}
+
+const DEFAULT_BUNDLE_DWELL_MS = 600_000; // 10 min virtual, as the analysis used
+
+function timestampOf(seconds: number): Timestamp {
+  return { seconds: Math.floor(seconds), nanoseconds: Math.round((seconds % 1) * 1e9) };
+}
+
+export async function analyzeCaptures(files: readonly string[], options: AnalyzeServiceOptions): Promise<AnalyzeSummary> {
+  const counters = new Counters();
+  const farm = createEmulatedFarm({ counters });
+  const catalogue = defaultCatalogue();
+  const writer = options.evidenceDir === undefined ? null : new EvidenceWriter(options.evidenceDir);
+  const pending: VerdictRecord[] = [];
+  const findings: HostCompromiseFinding[] = [];
+  let events = 0;
+  try {
+    const result = await runAnalyzeJob(files, {
+      catalogue,
+      lease: farm.lease,
+      counters,
+      ...(options.dwellMs !== undefined ? { dwellMs: options.dwellMs } : {}),
+      onVerdict: (verdict) => pending.push(verdict),
+      onHostCompromise: (finding) => findings.push(finding),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const framesByFile = writer ? await causalFrames(files, pending) : new Map<number, Frame[]>();
+    for (const verdict of pending) {
+      let evidenceDir: string | undefined;
+      if (writer) evidenceDir = (await writeEvidence(writer, verdict, framesByFile.get(verdict.sender.sessionId) ?? [])).dir;
+      options.onEvent(verdictEvent(verdict, evidenceDir));
+      events++;
+    }
+    for (const finding of findings) {
+      options.onEvent(
+        buildHostCompromiseEvent({
+          time: finding.timestamp,
+          hostIp: finding.hostIp,
+          evidence: finding.evidence as unknown as AlertEvidenceItem[],
+          rule: finding.rule,
+          ...(finding.attackerIp ? { attackerIp: finding.attackerIp } : {}),
+          flowIds: finding.sessionIds,
+        }),
+      );
+      events++;
+    }
+    options.onEvent(buildStatsEvent({ time: timestampOf(Date.now() / 1000), counters: result.counters }));
+    events++;
+    return { result, events };
+  } finally {
+    await farm.close();
+  }
+}
+
+export function verdictEvent(verdict: VerdictRecord, evidenceDir?: string): CrashtestEvent {
+  const job = verdict.job;
+  const sender = verdict.sender;
+  const session = {
+    id: sender.sessionId,
+    proto: job.session.proto,
+    client: { ...job.session.client, ip: sender.ip, port: sender.port, mac: sender.mac },
+    server: { ...job.session.server, ip: sender.targetIp, port: sender.targetPort },
+  };
+  return buildVerdictEvent({
+    time: timestampOf(sender.seconds),
+    session,
+    level: verdict.level,
+    profile: verdict.profile,
+    evidence: verdict.evidence as unknown as AlertEvidenceItem[],
+    method: verdict.replay,
+    ...(verdict.signatureId !== undefined ? { signature: { id: String(verdict.signatureId), replaySkipped: verdict.replay === 'signature' } } : {}),
+    ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
+    senders: job.senders.map((each) => ({ ip: each.ip, mac: each.mac, flowIds: [each.sessionId] })),
+    profilesTried: verdict.profilesTried.length > 0 ? verdict.profilesTried : [verdict.profile],
+    ...(evidenceDir ? { evidenceDir } : {}),
+  });
+}
+
+/** The original frames of each verdict's causal session, read again from the captures. */
+async function causalFrames(files: readonly string[], verdicts: VerdictRecord[]): Promise<Map<number, Frame[]>> {
+  const wanted = new Map<string, number>();
+  for (const verdict of verdicts) {
+    const s = verdict.sender;
+    wanted.set(`${s.ip}|${s.port}|${s.targetIp}|${s.targetPort}`, s.sessionId);
+  }
+  const frames = new Map<number, Frame[]>();
+  const { PacketDecoder } = await import('../decode/index.ts');
+  const { defaultConfig } = await import('../config/index.ts');
+  for (const file of files) {
+    const decoder = new PacketDecoder(defaultConfig().decode, new Counters());
+    await readCaptureFile(file, (frame) => {
+      const packet = decoder.decode(frame);
+      const ip = packet?.ip;
+      const ports = packet?.tcp ?? packet?.udp;
+      if (!ip || !ports) return;
+      const forward = `${ip.src}|${ports.srcPort}|${ip.dst}|${ports.dstPort}`;
+      const backward = `${ip.dst}|${ports.dstPort}|${ip.src}|${ports.srcPort}`;
+      const id = wanted.get(forward) ?? wanted.get(backward);
+      if (id === undefined) return;
+      let list = frames.get(id);
+      if (!list) frames.set(id, (list = []));
+      if (list.length < 10_000) list.push({ ...frame, data: Buffer.from(frame.data) });
+    });
+  }
+  return frames;
+}
+
+async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[]): Promise<{ dir: string }> {
+  const outcome = verdict.outcome;
+  const code = outcome?.observations.find((observation) => observation.source === 'dummy' && observation.observation.kind === 'code');
+  const trace = code && code.source === 'dummy' && code.observation.kind === 'code' ? code.observation.trace : null;
+  const written = await writer.write({
+    verdict: verdictEvent(verdict) as VerdictEvent,
+    sessionFrames: frames,
+    ...(trace ? { traces: [trace] } : {}),
+    bundle: buildReplayBundle({
+      crashtestVersion: crashtestVersion(),
+      session: verdict.causalSession,
+      profile: verdict.profile,
+      ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
+      dwellMs: DEFAULT_BUNDLE_DWELL_MS,
+      level: verdict.level,
+      evidenceKinds: verdict.evidence.map((item) => item.kind as EvidenceKind),
+    }),
+  });
+  return { dir: written.dir };
+}

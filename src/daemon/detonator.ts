@@ -1,0 +1,88 @@
+/**
+ * Detonation of one replay group (the sessions one sender aimed at one host and service, in
+ * capture order) on dummies of each candidate profile: lease a clean dummy, play every session's
+ * client side into it, dwell, judge what it did, revert. Which session was playing when the first
+ * sign of attack appeared is the causal session.
+ */
+import type { Profile } from '../config/index.ts';
+import type { Session } from '../core/index.ts';
+import { dialogFromSession, playDialog, type Dialog } from '../replay/index.ts';
+import type { Observation, Victim } from '../sandbox/index.ts';
+import { judge, levelRank, type EvidenceItem, type VerdictLevel } from '../verdict/index.ts';
+
+/** Runs `use` on a clean dummy of `profile` and reverts it afterwards (the pool, or a driver in tests). */
+export type Lease = <T>(profile: Profile, use: (victim: Victim) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
+export interface ProfileOutcome {
+  profile: Profile;
+  level: VerdictLevel | null;
+  evidence: EvidenceItem[];
+  vulnerabilities: string[];
+  /** the session during whose replay the highest level was first reached */
+  causalSessionId: number | null;
+  observations: Observation[];
+  /** the dummy answered nothing on the service's port */
+  refused: boolean;
+  /** bytes of each exchange, for evidence and bundles */
+  dialogs: Dialog[];
+}
+
+export interface DetonateOptions {
+  /** virtual milliseconds each lease watches the dummy after the last session */
+  dwellMs: number;
+  signal?: AbortSignal;
+}
+
+/** The port a profile serves a service on; the captured port when the profile lists it or it is in the RPC range. */
+export function portFor(profile: Profile, serviceKind: string, proto: 'tcp' | 'udp', capturedPort: number): number | null {
+  const matching = profile.services.filter((service) => service.proto === proto && service.name === serviceKind);
+  if (matching.some((service) => service.port === capturedPort)) return capturedPort;
+  if (serviceKind === 'msrpc-dynamic' && profile.rpcDynamicPorts) {
+    const range = profile.rpcDynamicPorts;
+    if (capturedPort >= range.first && capturedPort <= range.last) return capturedPort;
+    return matching[0]?.port ?? range.first;
+  }
+  return matching[0]?.port ?? null;
+}
+
+/** A session to play and the service it is aimed at (its port on the dummy follows from that). */
+export interface DetonationItem {
+  session: Session;
+  serviceKind: string;
+}
+
+export async function detonate(lease: Lease, items: readonly DetonationItem[], profiles: readonly Profile[], options: DetonateOptions): Promise<ProfileOutcome[]> {
+  const outcomes: ProfileOutcome[] = [];
+  for (const profile of profiles) {
+    options.signal?.throwIfAborted();
+    outcomes.push(await lease(profile, (victim) => detonateOnVictim(victim, profile, items, options), options.signal));
+  }
+  return outcomes;
+}
+
+/** Plays every item into one leased dummy in order, dwells, and judges. */
+export async function detonateOnVictim(victim: Victim, profile: Profile, items: readonly DetonationItem[], options: DetonateOptions): Promise<ProfileOutcome> {
+  const dialogs: Dialog[] = [];
+  let causalSessionId: number | null = null;
+  let bestRank = 0;
+  let refused = true;
+  const signal = options.signal ? { signal: options.signal } : {};
+  for (const item of items) {
+    const dialog = dialogFromSession(item.session);
+    dialogs.push(dialog);
+    const port = portFor(profile, item.serviceKind, dialog.proto, dialog.server.port);
+    if (port === null) continue;
+    const played = await playDialog(victim, dialog, { port, ...signal });
+    if (played.connected) refused = false;
+    const rank = levelRank(judge(victim.observations()).level);
+    if (rank > bestRank) {
+      bestRank = rank;
+      causalSessionId = dialog.sessionId;
+    }
+  }
+  await victim.dwell(options.dwellMs, signal);
+  const observations = [...victim.observations()];
+  const judgement = judge(observations);
+  if (levelRank(judgement.level) > bestRank) causalSessionId = dialogs.at(-1)?.sessionId ?? null;
+  return { profile, level: judgement.level, evidence: judgement.evidence, vulnerabilities: judgement.vulnerabilities, causalSessionId, observations, refused, dialogs };
+}
