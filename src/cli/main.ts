@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCrashtestError } from '../core/index.ts';
 import { addAnalyzeCommand } from './analyze-command.ts';
+import { addDemoCommand } from './demo-command.ts';
 import { addProfilesCommand } from './profiles-command.ts';
+import { addVerifyCommand } from './verify-command.ts';
 import { addAttributionCommands } from './respond.ts';
 import { addSessionsCommand, describeError, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
 
@@ -21,8 +23,10 @@ export async function main(argv: string[]): Promise<number> {
   const setExitCode = (code: number): void => {
     exitCode = code;
   };
+  addDemoCommand(program, setExitCode);
   addAnalyzeCommand(program, setExitCode);
   addSessionsCommand(program, setExitCode);
+  addVerifyCommand(program, setExitCode);
   addAttributionCommands(program, setExitCode);
   addProfilesCommand(program, setExitCode);
   try {

@@ -5,6 +5,7 @@
  * testing); the verdicts go out as EVE-style events together with the real hosts that behaved
  * infected after an attack.
  */
+import { createHash } from 'node:crypto';
 import type { Profile } from '../config/index.ts';
 import { Counters, type Session } from '../core/index.ts';
 import { profileShellcode } from '../emulator/index.ts';
@@ -16,6 +17,8 @@ import { detonate, detonateOnVictim, type Lease, type ProfileOutcome } from './d
 import { runSessionsJob } from './sessions-job.ts';
 
 export interface VerdictRecord {
+  /** the capture file the causal session came from */
+  file: string;
   job: ReplayJob;
   /** the sender this record is for (every sender of a payload gets the verdict) */
   sender: ReplayJob['senders'][number];
@@ -119,6 +122,7 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
   }
 
   for (const verdict of verdicts) {
+    verdict.file = file;
     result.verdicts.push(verdict);
     options.onVerdict?.(verdict);
     if (verdict.level === 'compromised' && verdict.replay !== 'signature' && verdict.replay !== 'analysis') {
@@ -168,6 +172,7 @@ function signatureVerdicts(job: ReplayJob, triage: Triage): VerdictRecord[] {
   if (!signature) return [];
   const evidence: EvidenceItem[] = [{ kind: 'signature', id: signature.id, message: signature.message, matched_by: job.signature!.matchedBy }];
   return job.senders.map((sender) => ({
+    file: '',
     job,
     sender,
     level: signature.facts.level,
@@ -242,6 +247,7 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
   const record = (level: VerdictLevel, outcome: ProfileOutcome | null, evidence: EvidenceItem[], how: VerdictRecord['replay']): void => {
     for (const sender of job.senders) {
       verdicts.push({
+        file: '',
         job,
         sender,
         level,
@@ -277,7 +283,13 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
 function analyseCode(job: ReplayJob, counters: Counters): EvidenceItem[] | null {
   if (job.reasons.shellcodeScore <= 0) return null;
   counters.add('analyze.code_analyses');
-  const profiled = profileShellcode(clientBytes(dialogFromSession(job.session)), { maxCandidates: 4, timeBudgetMs: 2_000 });
+  return codeEvidence(job.session, job.service.kind);
+}
+
+/** The behaviour of attacker code found in a session's client bytes, run on its own; null when it does nothing outward. */
+export function codeEvidence(session: Session, service: string): EvidenceItem[] | null {
+  const bytes = clientBytes(dialogFromSession(session));
+  const profiled = profileShellcode(bytes, { maxCandidates: 4, timeBudgetMs: 2_000 });
   const trace = profiled.trace;
   if (!trace) return null;
   const active = trace.events.filter((event) => ['network', 'process', 'download', 'file'].includes(event.kind));
@@ -285,6 +297,8 @@ function analyseCode(job: ReplayJob, counters: Counters): EvidenceItem[] | null 
   return [
     {
       kind: 'code',
+      service,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
       os: trace.os,
       bits: trace.bits,
       offset: trace.entryOffset,

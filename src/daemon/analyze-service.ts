@@ -4,6 +4,8 @@
  */
 import { buildHostCompromiseEvent, buildReplayBundle, buildStatsEvent, buildVerdictEvent, crashtestVersion, EvidenceWriter, type CrashtestEvent, type EvidenceItem as AlertEvidenceItem, type EvidenceKind, type VerdictEvent } from '../alert/index.ts';
 import { readCaptureFile } from '../capture/index.ts';
+import { defaultConfig } from '../config/index.ts';
+import { PacketDecoder } from '../decode/index.ts';
 import { Counters, type Frame, type Timestamp } from '../core/index.ts';
 import { defaultCatalogue } from '../sandbox/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
@@ -24,6 +26,8 @@ export interface AnalyzeSummary {
   events: number;
 }
 
+/** frames kept per causal session in its evidence pcap */
+const MAX_EVIDENCE_FRAMES = 10_000;
 const DEFAULT_BUNDLE_DWELL_MS = 600_000; // 10 min virtual, as the analysis used
 
 function timestampOf(seconds: number): Timestamp {
@@ -49,10 +53,10 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const framesByFile = writer ? await causalFrames(files, pending) : new Map<number, Frame[]>();
+    const framesByVerdict = writer ? await causalFrames(pending) : new Map<string, Frame[]>();
     for (const verdict of pending) {
       let evidenceDir: string | undefined;
-      if (writer) evidenceDir = (await writeEvidence(writer, verdict, framesByFile.get(verdict.sender.sessionId) ?? [])).dir;
+      if (writer) evidenceDir = (await writeEvidence(writer, verdict, framesByVerdict.get(frameKey(verdict.file, verdict.sender.sessionId)) ?? [])).dir;
       options.onEvent(verdictEvent(verdict, evidenceDir));
       events++;
     }
@@ -101,30 +105,34 @@ export function verdictEvent(verdict: VerdictRecord, evidenceDir?: string): Cras
   });
 }
 
-/** The original frames of each verdict's causal session, read again from the captures. */
-async function causalFrames(files: readonly string[], verdicts: VerdictRecord[]): Promise<Map<number, Frame[]>> {
-  const wanted = new Map<string, number>();
+function frameKey(file: string, sessionId: number): string {
+  return `${file}\u0000${sessionId}`;
+}
+
+/** The original frames of each verdict's causal session, read again from its capture. */
+async function causalFrames(verdicts: VerdictRecord[]): Promise<Map<string, Frame[]>> {
+  const wantedByFile = new Map<string, Map<string, number>>();
   for (const verdict of verdicts) {
     const s = verdict.sender;
+    let wanted = wantedByFile.get(verdict.file);
+    if (!wanted) wantedByFile.set(verdict.file, (wanted = new Map()));
     wanted.set(`${s.ip}|${s.port}|${s.targetIp}|${s.targetPort}`, s.sessionId);
   }
-  const frames = new Map<number, Frame[]>();
-  const { PacketDecoder } = await import('../decode/index.ts');
-  const { defaultConfig } = await import('../config/index.ts');
-  for (const file of files) {
+  const frames = new Map<string, Frame[]>();
+  for (const [file, wanted] of wantedByFile) {
     const decoder = new PacketDecoder(defaultConfig().decode, new Counters());
     await readCaptureFile(file, (frame) => {
       const packet = decoder.decode(frame);
       const ip = packet?.ip;
       const ports = packet?.tcp ?? packet?.udp;
       if (!ip || !ports) return;
-      const forward = `${ip.src}|${ports.srcPort}|${ip.dst}|${ports.dstPort}`;
-      const backward = `${ip.dst}|${ports.dstPort}|${ip.src}|${ports.srcPort}`;
-      const id = wanted.get(forward) ?? wanted.get(backward);
+      const id = wanted.get(`${ip.src}|${ports.srcPort}|${ip.dst}|${ports.dstPort}`) ?? wanted.get(`${ip.dst}|${ports.dstPort}|${ip.src}|${ports.srcPort}`);
       if (id === undefined) return;
-      let list = frames.get(id);
-      if (!list) frames.set(id, (list = []));
-      if (list.length < 10_000) list.push({ ...frame, data: Buffer.from(frame.data) });
+      const key = frameKey(file, id);
+      let list = frames.get(key);
+      if (!list) frames.set(key, (list = []));
+      // the reader reuses its buffers: keep a copy of each frame
+      if (list.length < MAX_EVIDENCE_FRAMES) list.push({ ...frame, data: Buffer.from(frame.data) });
     });
   }
   return frames;

@@ -7,4 +7,6 @@ export { openProfilesService, type ProfilesService, type ProfilesQuery } from '.
 export { analyzeCaptures, verdictEvent, type AnalyzeServiceOptions, type AnalyzeSummary } from './analyze-service.ts';
 export { runAnalyzeJob, type AnalyzeJobOptions, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
 export { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
+export { buildDemoCapture, DEMO_CONTENTS, DEMO_HOSTS, DEMO_CALLBACK_PORT, DEMO_LDAP_PORT } from './demo-capture.ts';
 export { detonate, detonateOnVictim, portFor, type Lease, type ProfileOutcome, type DetonationItem } from './detonator.ts';
+export { verifyBundle, sessionFromBundle, type VerifyResult } from './verify-service.ts';

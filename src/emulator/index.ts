@@ -14,3 +14,5 @@ export type { StopReason as GuestStopReason } from './behaviour/index.ts';
 export * from './windows-kernel/index.ts';
 export * from './services/index.ts';
 export * from './host/index.ts';
+export * from './shell/index.ts';
+export * from './jndi/index.ts';

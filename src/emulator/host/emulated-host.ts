@@ -159,6 +159,11 @@ export class EmulatedHost implements ServiceHost {
   }
 
   observe(observation: DummyObservation): void {
+    // a port opened by code or a command (nc -l, a bind shell) answers later connections with a shell
+    if (observation.kind === 'listen' && observation.proto === 'tcp' && !this.state.listeners.has(`tcp/${observation.port}`)) {
+      const answers: ShellKind = this.profile.os.kind === 'windows' ? 'cmd' : 'sh';
+      this.state.listeners.set(`tcp/${observation.port}`, { proto: 'tcp', port: observation.port, answers, origin: observation.origin });
+    }
     if (this.observations.length >= MAX_OBSERVATIONS) {
       this.observationsDropped++;
       return;
@@ -189,10 +194,7 @@ export class EmulatedHost implements ServiceHost {
   }
 
   private openListener(port: number, origin: string): void {
-    const key = `tcp/${port}`;
-    if (this.state.listeners.has(key)) return;
-    const answers: ShellKind = this.profile.os.kind === 'windows' ? 'cmd' : 'sh';
-    this.state.listeners.set(key, { proto: 'tcp', port, answers, origin });
+    if (this.state.listeners.has(`tcp/${port}`)) return;
     this.observe({ kind: 'listen', at: this.virtualMs, proto: 'tcp', port, origin });
   }
 
