@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Profile } from '../config/index.ts';
-import { Counters, type Session } from '../core/index.ts';
+import { Counters, type Packet, type Session } from '../core/index.ts';
 import { profileShellcode } from '../emulator/index.ts';
 import { clientBytes, dialogFromSession, findCulprits } from '../replay/index.ts';
 import type { ProfileCatalogue, Victim } from '../sandbox/index.ts';
@@ -43,6 +43,12 @@ export interface AnalyzeJobOptions {
   dwellMs?: number;
   /** jobs without attack signs share one lease per profile, up to this many (default 8) */
   batchSize?: number;
+  /** jobs with attack signs (code, oversize fields, injection markers) get a lease of their own (default true) */
+  isolateSuspicious?: boolean;
+  /** every decoded packet of every file, as it is read (valid only during the call) */
+  onPacket?: (packet: Packet) => void;
+  /** a file's sessions, after it is read and before they are analysed; awaited */
+  onSessions?: (file: string, sessions: readonly Session[]) => void | Promise<void>;
   onVerdict?: (verdict: VerdictRecord) => void;
   onHostCompromise?: (finding: HostCompromiseFinding) => void;
   onProgress?: (progress: { file: string; jobsDone: number; jobsTotal: number }) => void;
@@ -60,6 +66,9 @@ export interface AnalyzeJobResult {
 }
 
 const DEFAULT_DWELL_MS = 600_000; // 10 min of the dummy's virtual time
+/** later sessions of a sender to the same host that may reach what its attack opened (a bind shell) */
+const FOLLOW_UP_WINDOW_SECONDS = 600;
+const MAX_FOLLOW_UPS = 8;
 
 export async function runAnalyzeJob(files: readonly string[], options: AnalyzeJobOptions): Promise<AnalyzeJobResult> {
   const counters = options.counters ?? new Counters();
@@ -73,11 +82,16 @@ export async function runAnalyzeJob(files: readonly string[], options: AnalyzeJo
   for (const file of files) {
     options.signal?.throwIfAborted();
     const sessions: Session[] = [];
-    const read = await runSessionsJob([file], { onSession: (session) => sessions.push(session), ...(options.signal ? { signal: options.signal } : {}) });
+    const read = await runSessionsJob([file], {
+      onSession: (session) => sessions.push(session),
+      ...(options.onPacket ? { onPacket: options.onPacket } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     result.failedFiles += read.failed;
     for (const [name, value] of Object.entries(read.counters)) counters.add(name, value);
     sessions.sort((a, b) => a.startSeconds - b.startSeconds || a.startNanoseconds - b.startNanoseconds || a.id - b.id);
     result.sessions += sessions.length;
+    await options.onSessions?.(file, sessions);
     await analyzeSessions(file, sessions, triage, options, counters, result);
   }
   result.counters = counters.snapshot();
@@ -96,23 +110,36 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
   counters.add('analyze.jobs', jobs.length);
 
   const byId = new Map(sessions.map((session) => [session.id, session]));
+  const byPair = new Map<string, Session[]>();
+  for (const session of sessions) {
+    const key = `${session.client.ip}|${session.server.ip}`;
+    const list = byPair.get(key);
+    if (list) list.push(session);
+    else byPair.set(key, [session]);
+  }
+  const followUpsOf = (job: ReplayJob): Session[] => {
+    const start = startOf(job.session);
+    return (byPair.get(`${job.session.client.ip}|${job.session.server.ip}`) ?? [])
+      .filter((session) => session.server.port !== job.session.server.port && startOf(session) >= start && startOf(session) - start <= FOLLOW_UP_WINDOW_SECONDS)
+      .slice(0, MAX_FOLLOW_UPS);
+  };
   const verdicts: VerdictRecord[] = [];
   const attacks: Array<{ job: ReplayJob; predicted: Array<{ address: string; port: number; proto: 'tcp' | 'udp' }> }> = [];
   for (const job of proven) verdicts.push(...signatureVerdicts(job, triage));
-  const { urgent, batched } = splitByUrgency(jobs);
+  const { urgent, batched } = splitByUrgency(jobs, options.isolateSuspicious ?? true);
   let done = 0;
   const progress = (): void => options.onProgress?.({ file, jobsDone: done, jobsTotal: jobs.length });
 
   for (const job of urgent) {
     options.signal?.throwIfAborted();
-    const found = await detonateJob(job, options, counters);
+    const found = await detonateJob(job, options, counters, 'replayed', followUpsOf(job));
     verdicts.push(...found.verdicts);
     if (found.attack) attacks.push({ job, predicted: found.predicted });
     done++;
     progress();
   }
   for (const batch of batchesOf(batched, options.batchSize ?? 8)) {
-    const found = await detonateBatch(batch, options, counters);
+    const found = await detonateBatch(batch, options, counters, followUpsOf);
     for (const item of found) {
       verdicts.push(...item.verdicts);
       if (item.attack) attacks.push({ job: item.job, predicted: item.predicted });
@@ -188,12 +215,13 @@ function signatureVerdicts(job: ReplayJob, triage: Triage): VerdictRecord[] {
 }
 
 /** Jobs with signs of attack get a lease of their own; the rest share leases. */
-function splitByUrgency(jobs: ReplayJob[]): { urgent: ReplayJob[]; batched: ReplayJob[] } {
+function splitByUrgency(jobs: ReplayJob[], isolateSuspicious: boolean): { urgent: ReplayJob[]; batched: ReplayJob[] } {
   const urgent: ReplayJob[] = [];
   const batched: ReplayJob[] = [];
   for (const job of jobs) {
-    const signs = job.reasons.shellcodeScore > 0 || job.reasons.oversizeFields.length > 0 || job.signature !== undefined;
-    (signs ? urgent : batched).push(job);
+    const reasons = job.reasons;
+    const signs = reasons.shellcodeScore > 0 || reasons.oversizeFields.length > 0 || reasons.injectionMarkers.length > 0;
+    (isolateSuspicious && signs ? urgent : batched).push(job);
   }
   return { urgent, batched };
 }
@@ -223,12 +251,13 @@ function profilesOf(job: ReplayJob, options: AnalyzeJobOptions): Profile[] {
   });
 }
 
-async function detonateJob(job: ReplayJob, options: AnalyzeJobOptions, counters: Counters, replay: VerdictRecord['replay'] = 'replayed'): Promise<JobFindings> {
+async function detonateJob(job: ReplayJob, options: AnalyzeJobOptions, counters: Counters, replay: VerdictRecord['replay'] = 'replayed', followUps: readonly Session[] = []): Promise<JobFindings> {
   const profiles = profilesOf(job, options);
   if (job.signature) counters.add('analyze.signature_hits');
   counters.add('analyze.detonations', profiles.length);
   const outcomes = await detonate(options.lease, [{ session: job.session, serviceKind: job.service.kind }], profiles, {
     dwellMs: options.dwellMs ?? DEFAULT_DWELL_MS,
+    followUps,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return findingsOf(job, outcomes, replay, counters);
@@ -313,8 +342,8 @@ export function codeEvidence(session: Session, service: string): EvidenceItem[] 
  * Several jobs to one dummy per profile lease: when the dummy shows anything, the jobs are
  * re-tested in halves on fresh dummies until the culprits are found.
  */
-async function detonateBatch(batch: ReplayJob[], options: AnalyzeJobOptions, counters: Counters): Promise<JobFindings[]> {
-  if (batch.length === 1) return [await detonateJob(batch[0]!, options, counters)];
+async function detonateBatch(batch: ReplayJob[], options: AnalyzeJobOptions, counters: Counters, followUpsOf: (job: ReplayJob) => Session[]): Promise<JobFindings[]> {
+  if (batch.length === 1) return [await detonateJob(batch[0]!, options, counters, 'replayed', followUpsOf(batch[0]!))];
   const profileIds = [...new Set(batch.flatMap((job) => job.profileIds))];
   const suspects = new Set<ReplayJob>();
   const dwellMs = options.dwellMs ?? DEFAULT_DWELL_MS;
@@ -334,7 +363,7 @@ async function detonateBatch(batch: ReplayJob[], options: AnalyzeJobOptions, cou
   }
   const findings: JobFindings[] = [];
   for (const job of batch) {
-    if (suspects.has(job)) findings.push(await detonateJob(job, options, counters, 'group-test'));
+    if (suspects.has(job)) findings.push(await detonateJob(job, options, counters, 'group-test', followUpsOf(job)));
     else findings.push({ job, verdicts: [], attack: false, predicted: [] });
   }
   return findings;

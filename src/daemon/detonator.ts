@@ -28,6 +28,11 @@ export interface ProfileOutcome {
 }
 
 export interface DetonateOptions {
+  /**
+   * Later sessions of the same sender to the same host: each is played too when the dummy, by then,
+   * listens on its port (the attacker connecting to the bind shell its exploit opened).
+   */
+  followUps?: readonly Session[];
   /** virtual milliseconds each lease watches the dummy after the last session */
   dwellMs: number;
   signal?: AbortSignal;
@@ -60,6 +65,10 @@ export async function detonate(lease: Lease, items: readonly DetonationItem[], p
   return outcomes;
 }
 
+function listensOn(victim: Victim, proto: 'tcp' | 'udp', port: number): boolean {
+  return victim.observations().some((seen) => seen.source === 'dummy' && seen.observation.kind === 'listen' && seen.observation.proto === proto && seen.observation.port === port);
+}
+
 /** Plays every item into one leased dummy in order, dwells, and judges. */
 export async function detonateOnVictim(victim: Victim, profile: Profile, items: readonly DetonationItem[], options: DetonateOptions): Promise<ProfileOutcome> {
   const dialogs: Dialog[] = [];
@@ -79,6 +88,12 @@ export async function detonateOnVictim(victim: Victim, profile: Profile, items: 
       bestRank = rank;
       causalSessionId = dialog.sessionId;
     }
+  }
+  for (const followUp of options.followUps ?? []) {
+    if (!listensOn(victim, followUp.proto, followUp.server.port)) continue;
+    const dialog = dialogFromSession(followUp);
+    dialogs.push(dialog);
+    await playDialog(victim, dialog, { port: followUp.server.port, ...signal });
   }
   await victim.dwell(options.dwellMs, signal);
   const observations = [...victim.observations()];

@@ -1,5 +1,5 @@
 import { readCaptureFile } from '../capture/index.ts';
-import { Counters, CrashtestError, isCrashtestError, type Session } from '../core/index.ts';
+import { Counters, CrashtestError, isCrashtestError, type Packet, type Session } from '../core/index.ts';
 import { defaultConfig, type FrozenConfig } from '../config/index.ts';
 import { PacketDecoder } from '../decode/index.ts';
 import { FlowTable } from '../flow/index.ts';
@@ -14,6 +14,8 @@ export interface SessionsJobOptions {
   config?: FrozenConfig;
   /** called once per session as the flow table ends it (timeouts, FIN/RST, end of file) */
   onSession: (session: Session, source: SessionSource) => void;
+  /** called with every decoded packet before the flow table sees it (attribution learns IP→MAC here); valid only during the call */
+  onPacket?: (packet: Packet, source: SessionSource) => void;
   /** called after each file, with its result, before the next file starts */
   onFileDone?: (result: FileResult) => void;
   signal?: AbortSignal;
@@ -107,7 +109,9 @@ async function runFile(file: string, fileIndex: number, config: FrozenConfig, op
         frames++;
         bytes += frame.data.length;
         const packet = decoder.decode(frame);
-        if (packet !== null) table.add(packet);
+        if (packet === null) return;
+        options.onPacket?.(packet, source);
+        table.add(packet);
       },
       { signal: options.signal },
     );

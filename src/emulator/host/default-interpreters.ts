@@ -15,7 +15,7 @@ export function defaultInterpreters(): HostInterpreters {
   const socketIds = (): number => (nextSocket = nextSocket >= 0x7fff ? FIRST_INTERPRETER_SOCKET : nextSocket + 1);
   return {
     shell: (kind, commandLine, host, origin) => runShellCommand(kind, commandLine, hostShellContext(host, origin, socketIds)),
-    log4j: (text, host, origin) => void evaluateLog4jLookups(text, hostJndiContext(host, origin, socketIds)),
+    log4j: (text, host, origin) => evaluateLog4jLookups(text, hostJndiContext(host, origin, socketIds)).jndiNames,
     applicationModules: applicationModulesFor,
   };
 }

@@ -19,8 +19,8 @@ import type { HostState, ServiceHost, ShellKind } from '../services/service.ts';
 export interface HostInterpreters {
   /** runs a command line in the host's shell; returns its output */
   shell?: (kind: ShellKind, commandLine: string, host: EmulatedHost, origin: string) => string;
-  /** evaluates Log4j lookups in `text` (called only when the profile has a vulnerable Log4j) */
-  log4j?: (text: string, host: EmulatedHost, origin: string) => void;
+  /** evaluates Log4j lookups in `text` (called only when the profile has a vulnerable Log4j); returns the JNDI names it looked up */
+  log4j?: (text: string, host: EmulatedHost, origin: string) => readonly string[];
   /** the vulnerable application's modules the Windows process needs (sqlsort.dll for Slammer) */
   applicationModules?: (profile: Profile) => ApplicationModule[];
 }
@@ -41,6 +41,8 @@ export interface EmulatedHostOptions {
 }
 
 const LOG4J_VULNERABILITY = 'CVE-2021-44228';
+/** `${jndi:`, or a nested lookup (`${${lower:j}ndi:`, `${${::-j}…`) that can spell it */
+const JNDI_LOOKUP_SHAPE = /\$\{\s*(jndi\s*:|\$\{)/i;
 /** the name the SMB emulator checks when a backdoor ping arrives */
 const IMPLANT_NAME = 'doublepulsar';
 /** observations kept per lease; later ones are counted instead (a looping payload cannot fill memory) */
@@ -154,8 +156,16 @@ export class EmulatedHost implements ServiceHost {
   }
 
   evaluateLookups(text: string, origin: string): void {
-    if (!this.vulnerable(LOG4J_VULNERABILITY) || !text.includes('${')) return;
-    this.interpreters.log4j?.(text, this, origin);
+    if (!text.includes('${')) return;
+    if (!this.vulnerable(LOG4J_VULNERABILITY)) {
+      // a patched Log4j logs the text as it is: an attempt when it carries a lookup that would reach JNDI
+      if (JNDI_LOOKUP_SHAPE.test(text)) this.reportExploit({ vulnerability: LOG4J_VULNERABILITY, service: origin, detail: 'a logged request field carries a JNDI lookup; this Log4j does not evaluate it' });
+      return;
+    }
+    const names = this.interpreters.log4j?.(text, this, origin) ?? [];
+    if (names.length > 0) {
+      this.reportExploit({ vulnerability: LOG4J_VULNERABILITY, service: origin, detail: `Log4j evaluated a lookup in a logged request field and reached JNDI: ${names.slice(0, 3).join(', ')}`.slice(0, 300) });
+    }
   }
 
   observe(observation: DummyObservation): void {

@@ -19,7 +19,7 @@ function host(profileId: string, network: RecordingEndpoint): EmulatedHost {
     network: () => network,
     interpreters: {
       shell: (kind, commandLine, emulated, origin) => runShellCommand(kind, commandLine, hostShellContext(emulated, origin)),
-      log4j: (text, emulated, origin) => void evaluateLog4jLookups(text, hostJndiContext(emulated, origin)),
+      log4j: (text, emulated, origin) => evaluateLog4jLookups(text, hostJndiContext(emulated, origin)).jndiNames,
     },
   });
 }
