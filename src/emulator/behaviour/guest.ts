@@ -40,7 +40,7 @@ export type RegisterName = Register32 | Register64;
 export type Bits = 32 | 64;
 
 /** How a hook ends a run: the process exited, or a call must wait (a receive with no data yet). */
-export type ProcessStopReason = Extract<CpuStopReason, 'exit' | 'blocked' | 'unhandled_exception'>;
+export type ProcessStopReason = Extract<CpuStopReason, 'exit' | 'blocked' | 'unhandled_exception' | 'hook_stop'>;
 
 /** Why a run ended: the CPU's reasons (cpu/types.ts, each its own value) or `not_run`. */
 export type StopReason = CpuStopReason | 'not_run';

@@ -75,6 +75,8 @@ export class TraceRecorder {
   constructor(
     private readonly instructionCounter: () => number = () => 0,
     private readonly maxEvents = 10_000,
+    /** called once when the trace fills up: a run that has shown this much may stop */
+    private readonly onFull: (() => void) | null = null,
   ) {}
 
   record(input: EventInput): BehaviourEvent {
@@ -83,8 +85,10 @@ export class TraceRecorder {
       sequence: this.events.length + this.dropped,
       instruction: input.instruction ?? this.instructionCounter(),
     };
-    if (this.events.length < this.maxEvents) this.events.push(event);
-    else this.dropped++;
+    if (this.events.length < this.maxEvents) {
+      this.events.push(event);
+      if (this.events.length === this.maxEvents) this.onFull?.();
+    } else this.dropped++;
     return event;
   }
 

@@ -41,12 +41,14 @@ export interface ProfileOptions {
   disassembler?: Disassembler;
   /** instructions in that listing (rounded up to a power of two); default 64 */
   listingLength?: number;
+  /** events a run keeps; with `stopWhenFull` the run ends there (enough behaviour is known) */
+  traceLimit?: { maxEvents: number; stopWhenFull: boolean };
 }
 
 export type Placement = 'region' | 'stack';
 
 /** What one run needs of the profile's options. */
-export type RunOptions = Pick<ProfileOptions, 'endpoint' | 'windows' | 'disassembler' | 'listingLength'> & { placement?: Placement };
+export type RunOptions = Pick<ProfileOptions, 'endpoint' | 'windows' | 'disassembler' | 'listingLength' | 'traceLimit'> & { placement?: Placement };
 
 export interface ProfileAttempt {
   offset: number;
@@ -131,6 +133,10 @@ function targetsFor(candidate: ShellcodeCandidate, given: ProfileTarget[] | unde
   return [{ os: 'windows', bits: 32 }, { os: 'linux', bits: 32 }];
 }
 
+function traceOptions(options: RunOptions): { maxEvents?: number; stopWhenTraceFull?: boolean } {
+  return options.traceLimit ? { maxEvents: options.traceLimit.maxEvents, stopWhenTraceFull: options.traceLimit.stopWhenFull } : {};
+}
+
 /** One run of one candidate in one fresh process. */
 export function runOnce(
   candidate: Pick<ShellcodeCandidate, 'bytes' | 'offset' | 'decoderLoopOffset'>,
@@ -176,7 +182,7 @@ export class EmulatedRun {
       cpu.environment = kernel.environment({ onFirstExecuteOfWritten });
       this.process = kernel;
     } else if (target.os === 'windows') {
-      const windows = new WindowsProcess(this.guest, { ...options.windows, endpoint: this.endpoint });
+      const windows = new WindowsProcess(this.guest, { ...options.windows, endpoint: this.endpoint, ...traceOptions(options) });
       cpu.environment = {
         onHook: (_cpu, address) => void windows.handleHook(address),
         onSyscall: (_cpu, kind) => windows.handleSyscall(kind),
@@ -185,7 +191,7 @@ export class EmulatedRun {
       };
       this.process = windows;
     } else {
-      const linux = new LinuxProcess(this.guest, { endpoint: this.endpoint });
+      const linux = new LinuxProcess(this.guest, { endpoint: this.endpoint, ...traceOptions(options) });
       cpu.environment = { onSyscall: (_cpu, kind) => linux.handleSyscall(kind), onFirstExecuteOfWritten };
       this.process = linux;
     }

@@ -45,6 +45,11 @@ const LOG4J_VULNERABILITY = 'CVE-2021-44228';
 const JNDI_LOOKUP_SHAPE = /\$\{\s*(jndi\s*:|\$\{)/i;
 /** the name the SMB emulator checks when a backdoor ping arrives */
 const IMPLANT_NAME = 'doublepulsar';
+/**
+ * Calls one code run records before it stops: by then its behaviour is plain (a worm's sends repeat
+ * for ever), and the rest of the budget would only cost time.
+ */
+const TRACE_LIMIT = { maxEvents: 512, stopWhenFull: true };
 /** observations kept per lease; later ones are counted instead (a looping payload cannot fill memory) */
 const MAX_OBSERVATIONS = 2_000;
 
@@ -120,6 +125,7 @@ export class EmulatedHost implements ServiceHost {
       windows,
       ...(hints.offsets ? { offsets: hints.offsets } : {}),
       placement: hints.placement ?? 'auto',
+      traceLimit: TRACE_LIMIT,
       instructionsPerCandidate: this.instructionsPerRun,
       totalInstructions: this.instructionsPerRun * 4,
     });
@@ -131,6 +137,7 @@ export class EmulatedHost implements ServiceHost {
       endpoint: () => network,
       windows,
       placement: best.placement,
+      traceLimit: TRACE_LIMIT,
       ...(this.disassembler ? { disassembler: this.disassembler } : {}),
     });
     const trace = run.resume(this.instructionsPerRun, 5_000);

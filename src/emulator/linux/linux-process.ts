@@ -20,6 +20,8 @@ import { loadCodeOnStack } from '../behaviour/stack-code.ts';
 export interface LinuxProcessOptions {
   endpoint?: NetworkEndpoint;
   maxEvents?: number;
+  /** end the run once the trace is full: a worm's ten-thousandth send shows nothing new */
+  stopWhenTraceFull?: boolean;
   /** total bytes mmap may hand out */
   mmapLimitBytes?: number;
 }
@@ -85,7 +87,7 @@ export class LinuxProcess {
     this.memory = cpu.memory;
     this.layout = LAYOUTS[this.bits];
     this.endpoint = options.endpoint ?? new RecordingEndpoint();
-    this.trace = new TraceRecorder(() => cpu.instructionCount, options.maxEvents);
+    this.trace = new TraceRecorder(() => cpu.instructionCount, options.maxEvents, options.stopWhenTraceFull ? () => cpu.stop('hook_stop', 'trace full') : null);
     this.regions = new RegionAllocator(this.memory, this.layout.mmapBase, this.layout.mmapEnd, options.mmapLimitBytes ?? 64 * 1024 * 1024);
     this.brk = this.layout.heap;
     this.memory.map(this.layout.stackLimit, this.layout.stackTop - this.layout.stackLimit, Perm.RW, 'stack');

@@ -32,6 +32,8 @@ export interface WindowsProcessOptions {
   imageName?: string;
   commandLine?: string;
   maxEvents?: number;
+  /** end the run once the trace is full: a worm's ten-thousandth send shows nothing new */
+  stopWhenTraceFull?: boolean;
   /** total bytes VirtualAlloc may hand out (a memory bomb stops here) */
   virtualAllocLimitBytes?: number;
   /** modules of the vulnerable application, from the dummy's profile: exploits that call through
@@ -177,7 +179,7 @@ export class WindowsProcess {
     this.version = options.version ?? (this.bits === 64 ? '7' : 'xp');
     this.layout = LAYOUTS[this.bits];
     this.endpoint = options.endpoint ?? new RecordingEndpoint();
-    this.trace = new TraceRecorder(() => cpu.instructionCount, options.maxEvents);
+    this.trace = new TraceRecorder(() => cpu.instructionCount, options.maxEvents, options.stopWhenTraceFull ? () => cpu.stop('hook_stop', 'trace full') : null);
     this.imageName = options.imageName ?? 'svchost.exe';
     this.commandLine = options.commandLine ?? `${SYSTEM32}${this.imageName} -k netsvcs`;
     this.nextDynamicModule = this.layout.dynamicModules;
