@@ -100,7 +100,10 @@ export function curl(invocation: CommandInvocation): CommandOutput {
   return { stdout, stderr, status };
 }
 
-/** busybox `tftp -g -r remote [-l local] host [port]`; Windows `tftp -i host GET remote [local]` */
+/**
+ * busybox `tftp -g -r remote [-l local] host [port]`; Windows `tftp -i host GET remote [local]`;
+ * tftp-hpa `tftp host -c get remote [local]` (IoT droppers), whose `-c` only introduces the verb.
+ */
 export function tftp(invocation: CommandInvocation): CommandOutput {
   const { argv } = invocation;
   let remote: string | null = null;
@@ -110,7 +113,7 @@ export function tftp(invocation: CommandInvocation): CommandOutput {
     const argument = argv[index]!;
     if (argument === '-r') remote = argv[++index] ?? null;
     else if (argument === '-l') local = argv[++index] ?? null;
-    else if (/^-[gpiI]+$/i.test(argument) || argument === '-b') {
+    else if (/^-[gpiIc]+$/i.test(argument) || argument === '-b') {
       if (argument === '-b') index++;
     } else positional.push(argument);
   }

