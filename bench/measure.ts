@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface Measurement {
   wallSeconds: number;
@@ -12,7 +13,8 @@ export interface Measurement {
   stderr: string;
 }
 
-export async function measure(command: string, args: readonly string[]): Promise<Measurement> {
+/** `onLine` sees every line of stdout (the returned stdout keeps only its tail). */
+export async function measure(command: string, args: readonly string[], onLine?: (line: string) => void): Promise<Measurement> {
   const dir = mkdtempSync(join(tmpdir(), 'crashtest-bench-'));
   const timeFile = join(dir, 'time');
   try {
@@ -22,7 +24,20 @@ export async function measure(command: string, args: readonly string[]): Promise
       let out = '';
       let err = '';
       // keep only the tail of stdout/stderr: tshark's output on a big file is large and uninteresting
-      child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-65536)));
+      let partial = '';
+      // a UTF-8 character may be split between chunks: decode the line stream across them
+      const decoder = new StringDecoder('utf8');
+      child.stdout.on('data', (chunk: Buffer) => {
+        out = (out + chunk.toString()).slice(-65536);
+        if (!onLine) return;
+        const lines = (partial + decoder.write(chunk)).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) onLine(line);
+      });
+      child.stdout.on('end', () => {
+        partial += decoder.end();
+        if (onLine && partial.length > 0) onLine(partial);
+      });
       child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-65536)));
       child.on('error', reject);
       child.on('close', (code) => resolve({ status: code, stdout: out, stderr: err }));

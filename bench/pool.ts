@@ -13,8 +13,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { FakeVictimDriver } from '../src/drivers/victims/fake/fake-victim-driver.ts';
+import type { Session } from '../src/core/index.ts';
+import { detonateOnVictim } from '../src/daemon/index.ts';
+import { EmulatedDriver, FakeVictimDriver } from '../src/drivers/index.ts';
+import { defaultInterpreters, serviceResolver } from '../src/emulator/index.ts';
 import { defaultCatalogue, VictimPool, type VictimDriver } from '../src/sandbox/index.ts';
+import { negotiate, ntlmssp, sessionSetup } from '../test/emulator/services/smb/smb-test-client.ts';
 import { formatTable, MiB } from './measure.ts';
 
 export interface PoolBenchDriver {
@@ -25,11 +29,53 @@ export interface PoolBenchDriver {
   servicePort: number;
   /** what the delivery lease sends there */
   message: Uint8Array;
+  /** a benign session to that port, played in full by the detonation leases */
+  benign: { session: Session; serviceKind: string };
 }
 
 export const POOL_BENCH_DRIVERS: Record<string, PoolBenchDriver> = {
-  fake: { make: () => new FakeVictimDriver(), profileId: 'win-xp-sp2', servicePort: 445, message: Buffer.from('ping') },
+  fake: { make: () => new FakeVictimDriver(), profileId: 'win-xp-sp2', servicePort: 445, message: Buffer.from('ping'), benign: benignSmbLogon() },
+  emulated: {
+    make: () => new EmulatedDriver({ services: serviceResolver(), interpreters: defaultInterpreters() }),
+    profileId: 'win-xp-sp1',
+    servicePort: 445,
+    message: negotiate(['NT LM 0.12']),
+    benign: benignSmbLogon(),
+  },
 };
+
+/** What every Windows client does first on 445: an SMB1 negotiate, then an NTLMSSP session setup. */
+function benignSmbLogon(): { session: Session; serviceKind: string } {
+  const turn = (direction: 'to_server' | 'to_client', data: Uint8Array, millisecond: number) => ({
+    direction,
+    seconds: 1_700_000_000,
+    nanoseconds: millisecond * 1_000_000,
+    data: Buffer.from(data),
+  });
+  const stats = { frames: 0, bytes: 0, payloadBytes: 0, missingBytes: 0 };
+  return {
+    serviceKind: 'microsoft-ds',
+    session: {
+      id: 1,
+      proto: 'tcp',
+      client: { ip: '192.168.1.20', port: 49_152, mac: -1, ttl: 128 },
+      server: { ip: '192.168.1.10', port: 445, mac: -1, ttl: 128 },
+      vlan: -1,
+      innerVlan: -1,
+      startSeconds: 1_700_000_000,
+      startNanoseconds: 0,
+      endSeconds: 1_700_000_000,
+      endNanoseconds: 10_000_000,
+      toServer: stats,
+      toClient: stats,
+      midstream: false,
+      truncated: false,
+      endReason: 'fin',
+      turns: [turn('to_server', negotiate(['NT LM 0.12']), 1), turn('to_server', sessionSetup(ntlmssp('negotiate')), 3)],
+      anomalies: [],
+    },
+  };
+}
 
 export const TARGET_LEASES_PER_SECOND = 10_000;
 export const TARGET_BYTES_PER_WARM_VICTIM = MiB;
@@ -42,6 +88,10 @@ export interface PoolBenchResult {
   concurrency: number;
   concurrentLeasesPerSecond: number;
   deliveryLeasesPerSecond: number;
+  /** leases that play the benign session's client side, dwell 0 and revert (one JS thread) */
+  benignDetonationsPerSecond: number;
+  /** the verdict level the benign detonations reached (null: nothing happened, as it should) */
+  benignLevel: string | null;
   warmVictims: number;
   heapBytesPerWarmVictim: number;
   rssBytesPerWarmVictim: number;
@@ -74,6 +124,7 @@ export async function main(args: string[]): Promise<number> {
           ['leases+reverts/s, one at a time', rate(result.sequentialLeasesPerSecond), `≥ ${rate(TARGET_LEASES_PER_SECOND)}`],
           [`leases+reverts/s, ${result.concurrency} in flight`, rate(result.concurrentLeasesPerSecond), ''],
           ['leases with connect+send+revert/s', rate(result.deliveryLeasesPerSecond), ''],
+          [`benign SMB logons detonated/s (level ${result.benignLevel ?? 'none'})`, rate(result.benignDetonationsPerSecond), ''],
           [`KiB per warm victim (heap, ${result.warmVictims} warm)`, (result.heapBytesPerWarmVictim / 1024).toFixed(1), `≤ ${TARGET_BYTES_PER_WARM_VICTIM / 1024}`],
           ['KiB per warm victim (RSS)', (result.rssBytesPerWarmVictim / 1024).toFixed(1), ''],
         ],
@@ -123,6 +174,15 @@ export async function runPoolBench(
       });
     }
     const deliveryLeasesPerSecond = deliveries / ((performance.now() - started) / 1_000);
+
+    const detonations = deliveries;
+    let benignLevel: string | null = null;
+    started = performance.now();
+    for (let lease = 0; lease < detonations; lease++) {
+      const { result } = await pool.withVictim(profile, {}, (victim) => detonateOnVictim(victim, profile, [bench.benign], { dwellMs: 0 }));
+      benignLevel = result.level;
+    }
+    const benignDetonationsPerSecond = detonations / ((performance.now() - started) / 1_000);
     const counters = pool.counters.snapshot('pool.');
     await pool.close();
 
@@ -135,6 +195,8 @@ export async function runPoolBench(
       concurrency: options.concurrency,
       concurrentLeasesPerSecond,
       deliveryLeasesPerSecond,
+      benignDetonationsPerSecond,
+      benignLevel,
       warmVictims: options.warmVictims,
       ...memory,
       counters,

@@ -8,6 +8,7 @@
  *             and the time to profile each corpus shellcode
  *   respond   verdict → port down against a simulated switch, and journal inserts per second
  *   pool      dummy pool leases+reverts per second and memory per warm dummy (--driver fake)
+ *   analyze   `crashtest analyze` over the whole corpus, and a 10,000-copy worm answered by its learned signature
  */
 const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {
   ingest: () => import('./ingest.ts'),
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   cpu: () => import('./cpu.ts'),
   respond: () => import('./respond.ts'),
   pool: () => import('./pool.ts'),
+  analyze: () => import('./analyze.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

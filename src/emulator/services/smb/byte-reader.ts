@@ -43,9 +43,21 @@ export class ByteReader {
 }
 
 /** Little-endian writes into a growing buffer, for building responses. */
+/**
+ * Room from Node's shared buffer pool: a fresh `Uint8Array(256)` per writer costs a backing-store
+ * allocation each time, and every reply builds several writers. Only written bytes leave (finish).
+ */
+function room(length: number): Uint8Array {
+  return Buffer.allocUnsafe(length);
+}
+
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export class ByteWriter {
-  private buffer = new Uint8Array(256);
-  private view = new DataView(this.buffer.buffer);
+  private buffer = room(256);
+  private view = viewOf(this.buffer);
   private size = 0;
 
   get length(): number {
@@ -54,10 +66,10 @@ export class ByteWriter {
 
   private reserve(extra: number): void {
     if (this.size + extra <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.size + extra));
+    const grown = room(Math.max(this.buffer.length * 2, this.size + extra));
     grown.set(this.buffer.subarray(0, this.size));
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
+    this.view = viewOf(grown);
   }
 
   u8(value: number): this {
@@ -119,8 +131,11 @@ export class ByteWriter {
     return this;
   }
 
+  /** a copy of the written bytes as a plain Uint8Array (never a view into the shared pool) */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.size);
+    const written = new Uint8Array(this.size);
+    written.set(this.buffer.subarray(0, this.size));
+    return written;
   }
 }
 
