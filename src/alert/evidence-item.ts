@@ -46,6 +46,7 @@ export type EvidenceItem = EvidenceBase &
     | { kind: 'ldap'; operation?: 'bind' | 'search'; base_dn?: string; name?: string; dest_ip?: string; dest_port?: number }
     | { kind: 'rmi'; strings: string[]; dest_ip?: string; dest_port?: number }
     | { kind: 'answered'; what: string }
+    | { kind: 'signature'; id: number; message: string; matched_by: 'payload_key' | 'content' }
   );
 
 export type EvidenceKind = EvidenceItem['kind'];
@@ -70,6 +71,7 @@ export const EVIDENCE_KINDS = [
   'ldap',
   'rmi',
   'answered',
+  'signature',
 ] as const satisfies readonly EvidenceKind[];
 
 // A kind added to EvidenceItem but not to EVIDENCE_KINDS fails to compile here.

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   CT_ERR_SNMP: 'An SNMP request to a switch failed: timeout, authentication, or an error status in the response.',
   CT_ERR_ENFORCEMENT: 'An enforcement driver could not apply or remove a rule (switch, webhook or command failed).',
   CT_ERR_RULE_NOT_FOUND: 'No response rule has the given id.',
+  CT_ERR_SIGNATURES_INVALID: 'A learned-signature file is damaged: the message names the line and the field.',
   CT_ERR_PROFILE_UNKNOWN: 'No dummy profile in the catalogue has the given id (crashtest profiles lists them).',
   CT_ERR_POOL_EXHAUSTED: 'The dummy pool had no dummy to lease: its limit was reached and the overflow policy refused (reject, too many waiters, or the wait timed out).',
   CT_ERR_POOL_CLOSED: 'A lease was still waiting for a dummy when the pool was closed or destroyed.',

@@ -21,3 +21,4 @@ export { LearnedSignatures, type LearnedSignature, type LearnedSignaturesOptions
 export { chooseContentPattern, PATTERN_LENGTH, type ContentPattern } from './content-pattern.ts';
 export { exportSuricataRules, suricataRule, escapeContent, type SuricataExportOptions } from './suricata-rules.ts';
 export { senderOf, type ReplayJob, type Sender, type PriorityReasons, type SignatureMatch } from './replay-job.ts';
+export { encodeSignatures, decodeSignatures } from './signature-file.ts';

@@ -68,6 +68,18 @@ export class LearnedSignatures {
     return [...this.byKey.values()];
   }
 
+  /** Takes back a signature learned in an earlier run (from a signature file); later sids continue after it. */
+  restore(signature: LearnedSignature): void {
+    this.byKey.delete(signature.payloadKey);
+    this.byKey.set(signature.payloadKey, signature);
+    this.nextSid = Math.max(this.nextSid, signature.id + 1);
+    if (this.byKey.size > this.options.maxSignatures) {
+      const oldest = this.byKey.keys().next().value;
+      if (oldest !== undefined) this.byKey.delete(oldest);
+      this.counters.add('triage.signatures.evicted');
+    }
+  }
+
   /** Stores (or revises) the signature of a job's payload. */
   learn(job: Pick<ReplayJob, 'payloadKey' | 'service' | 'session' | 'maskedRanges'>, facts: VerdictFacts): LearnedSignature {
     const existing = this.byKey.get(job.payloadKey);

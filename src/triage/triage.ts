@@ -103,6 +103,11 @@ export class Triage {
     return job ? this.signatures.learn(job, facts) : undefined;
   }
 
+  /** Signatures proven in earlier runs: copies of their payloads are answered without a replay. */
+  restoreSignatures(signatures: readonly LearnedSignature[]): void {
+    for (const signature of signatures) this.signatures.restore(signature);
+  }
+
   learnedSignatures(): LearnedSignature[] {
     return this.signatures.list();
   }

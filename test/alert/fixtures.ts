@@ -23,6 +23,7 @@ export const EVERY_EVIDENCE: EvidenceItem[] = [
   { kind: 'ldap', operation: 'search', base_dn: 'a', dest_ip: '198.51.100.7', dest_port: 389 },
   { kind: 'rmi', strings: ['Exploit'] },
   { kind: 'answered', what: 'bind shell banner on 4444' },
+  { kind: 'signature', id: 1_800_000, message: 'crashtest learned: MS17-010 compromised a microsoft-ds dummy', matched_by: 'payload_key' },
 ];
 
 export function sampleSession(turns: Session['turns'] = []): Session {
