@@ -77,7 +77,7 @@ function fieldTable(schema: Schema, defs: Record<string, Schema> = schema.$defs 
 export function renderEventsDoc(): string {
   const common = load('common.schema.json');
   const evidence = load('evidence.schema.json');
-  const events = ['verdict.schema.json', 'host-compromise.schema.json', 'stats.schema.json'].map(load);
+  const events = ['verdict.schema.json', 'host-compromise.schema.json', 'response.schema.json', 'stats.schema.json'].map(load);
   const bundle = load('bundle.schema.json');
   const lines = [
     '# Events',

@@ -4,12 +4,16 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
+import { loadConfigFile } from '../config/index.ts';
 import { analyzeCaptures, type AnalyzeSummary } from '../daemon/index.ts';
 import { EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
 
 interface AnalyzeOptions {
   json?: boolean;
   evidence?: string;
+  signatures?: string;
+  config?: string;
+  enforce?: boolean;
 }
 
 interface PrintedEvent {
@@ -22,8 +26,11 @@ export function addAnalyzeCommand(program: Command, setExitCode: (code: number) 
     .command('analyze')
     .description('detonate what could be an attack in emulated dummies and report what infects')
     .argument('<file...>', 'pcap or pcapng files')
-    .option('--json', 'one EVE-style JSON event per line (verdict, host_compromise, stats)')
+    .option('--json', 'one EVE-style JSON event per line (verdict, host_compromise, response, stats)')
     .option('--evidence <dir>', 'write per verdict: causal session pcap, behaviour trace, replay bundle')
+    .option('--signatures <file>', 'learned signatures: read before the run, written back with what it learned')
+    .option('--config <file>', 'a JSON configuration file: journal every session (attribution) and answer verdicts with port rules (respond), in a dry run')
+    .option('--enforce', 'with --config: let the configured enforcement driver act instead of the dry run')
     .action(async (files: string[], options: AnalyzeOptions) => {
       setExitCode(await runAnalyze(files, options));
     });
@@ -38,6 +45,11 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
       return EXIT_USAGE;
     }
   }
+  if (options.enforce && options.config === undefined) {
+    process.stderr.write('crashtest: --enforce needs --config\n');
+    return EXIT_USAGE;
+  }
+  const config = options.config === undefined ? undefined : loadConfigFile(options.config);
   const events: PrintedEvent[] = [];
   const progress = !options.json && process.stderr.isTTY ? new ProgressLine() : null;
   const summary = await analyzeCaptures(files, {
@@ -46,7 +58,9 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
       else events.push(event as unknown as PrintedEvent);
     },
     ...(options.evidence !== undefined ? { evidenceDir: options.evidence } : {}),
+    ...(options.signatures !== undefined ? { signaturesFile: options.signatures } : {}),
     ...(progress ? { onProgress: (state) => progress.show(state) } : {}),
+    ...(config ? { config, enforce: options.enforce === true } : {}),
   });
   progress?.clear();
   if (!options.json) process.stdout.write(renderSummary(files, events, summary));
@@ -84,7 +98,18 @@ function renderSummary(files: string[], events: PrintedEvent[], summary: Analyze
     lines.push(`HOST        ${String(host.host_ip)} behaves infected (${String(host.rule)})${host.attacker_ip ? ` after an attack from ${String(host.attacker_ip)}` : ''}`);
     if (evidence) lines.push(`            ${evidence}`);
   }
+  lines.push(...events.filter((event) => event.event_type === 'response').map(describeResponse));
   return lines.join('\n') + '\n';
+}
+
+/** `RESPONSE    dry run: port_down sw1 Gi0/7 (02:…, 198.51.100.23) applied, rule 3: compromised on …` and the rule's note */
+function describeResponse(event: PrintedEvent): string {
+  const note = `\n            ${String(event.detail)}`;
+  if (event.outcome === 'ignored') return `RESPONSE    no action against ${String(event.src_ip)}: ${String(event.reason)}${note}`;
+  const target = (event.target ?? {}) as Record<string, unknown>;
+  const mode = event.dry_run ? 'dry run: ' : '';
+  const state = event.outcome === 'duplicate' ? `already rule ${String(event.rule_id)} (${String(event.state)})` : `${String(event.state)}, rule ${String(event.rule_id)}`;
+  return `RESPONSE    ${mode}port_down ${String(target.switch)} ${String(target.port)} (${String(target.mac)}, ${String(target.ip)}) ${state}: ${String(event.reason)}${event.outcome === 'duplicate' ? '' : note}`;
 }
 
 function describeEvidence(item: Record<string, unknown>): string {

@@ -4,6 +4,7 @@ import { isCrashtestError } from '../core/index.ts';
 import { addAnalyzeCommand } from './analyze-command.ts';
 import { addDemoCommand } from './demo-command.ts';
 import { addProfilesCommand } from './profiles-command.ts';
+import { addSignaturesCommand } from './signatures-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
 import { addAttributionCommands } from './respond.ts';
 import { addSessionsCommand, describeError, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   addAnalyzeCommand(program, setExitCode);
   addSessionsCommand(program, setExitCode);
   addVerifyCommand(program, setExitCode);
+  addSignaturesCommand(program, setExitCode);
   addAttributionCommands(program, setExitCode);
   addProfilesCommand(program, setExitCode);
   try {

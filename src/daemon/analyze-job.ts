@@ -41,6 +41,8 @@ export interface AnalyzeJobOptions {
   protectedNetworks?: ProtectedNetworks;
   /** virtual ms each lease watches the dummy (default 10 min) */
   dwellMs?: number;
+  /** signatures learned in earlier runs: copies of their payloads are answered without a replay */
+  signatures?: readonly LearnedSignature[];
   /** jobs without attack signs share one lease per profile, up to this many (default 8) */
   batchSize?: number;
   /** jobs with attack signs (code, oversize fields, injection markers) get a lease of their own (default true) */
@@ -79,6 +81,7 @@ export async function runAnalyzeJob(files: readonly string[], options: AnalyzeJo
     counters,
     protectedNetworks: options.protectedNetworks ?? ProtectedNetworks.everyReceiver(),
   });
+  triage.restoreSignatures(options.signatures ?? []);
   for (const file of files) {
     options.signal?.throwIfAborted();
     const sessions: Session[] = [];

@@ -11,14 +11,23 @@ import { defaultCatalogue } from '../sandbox/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
 import { runAnalyzeJob, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
 import { createEmulatedFarm } from './emulated-farm.ts';
+import { loadSignatureFile, saveSignatureFile } from './signatures-service.ts';
+import { openAnalyzeResponse, responseEvent } from './analyze-response.ts';
+import type { FrozenConfig } from '../config/index.ts';
 
 export interface AnalyzeServiceOptions {
   onEvent: (event: CrashtestEvent) => void;
   /** write evidence folders (session pcap, egress pcap, trace, bundle) under this directory */
   evidenceDir?: string;
   dwellMs?: number;
+  /** learned signatures: read before the run (when the file exists), written back after it */
+  signaturesFile?: string;
   onProgress?: (progress: { file: string; jobsDone: number; jobsTotal: number }) => void;
   signal?: AbortSignal;
+  /** with a config, sessions go into its attribution journal and verdicts to its response stage (`response` events; analyze-response.ts) */
+  config?: FrozenConfig;
+  /** let the configured enforcement driver act; without it the response stage runs dry whatever respond.dryRun says */
+  enforce?: boolean;
 }
 
 export interface AnalyzeSummary {
@@ -42,14 +51,30 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
   const pending: VerdictRecord[] = [];
   const findings: HostCompromiseFinding[] = [];
   let events = 0;
+  const response = options.config ? openAnalyzeResponse(options.config, { counters, enforce: options.enforce === true }) : null;
   try {
     const result = await runAnalyzeJob(files, {
       catalogue,
       lease: farm.lease,
       counters,
       ...(options.dwellMs !== undefined ? { dwellMs: options.dwellMs } : {}),
+      ...(options.signaturesFile !== undefined ? { signatures: loadSignatureFile(options.signaturesFile) } : {}),
       onVerdict: (verdict) => pending.push(verdict),
       onHostCompromise: (finding) => findings.push(finding),
+      ...(response
+        ? {
+            onPacket: (packet) => response.observePacket(packet),
+            onSessions: (file, sessions) => response.beginFile(file, sessions),
+            onVerdict: (verdict) => {
+              pending.push(verdict);
+              response.noteVerdict(verdict);
+            },
+            onHostCompromise: (finding) => {
+              findings.push(finding);
+              response.noteHostCompromise(finding);
+            },
+          }
+        : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -73,10 +98,19 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
       );
       events++;
     }
+    if (response) {
+      for (const record of await response.finish()) {
+        options.onEvent(responseEvent(record));
+        events++;
+      }
+      result.counters = counters.snapshot();
+    }
+    if (options.signaturesFile !== undefined) saveSignatureFile(options.signaturesFile, result.signatures);
     options.onEvent(buildStatsEvent({ time: timestampOf(Date.now() / 1000), counters: result.counters }));
     events++;
     return { result, events };
   } finally {
+    response?.close();
     await farm.close();
   }
 }
