@@ -202,6 +202,10 @@ export class EmulatedHost implements ServiceHost {
     this.virtualMs += virtualMs;
   }
 
+  advanceClock(virtualMs: number): void {
+    this.advance(virtualMs);
+  }
+
   /** Back to clean: no state, no observations, the clock at zero. */
   reset(): void {
     this.state = emptyHostState();

@@ -68,6 +68,8 @@ export interface ServiceHost {
   anomaly(name: string): void;
   /** virtual milliseconds since the dummy was last reverted */
   now(): number;
+  /** lets the dummy's virtual clock run on (a payload sleeps); absent where time is real */
+  advanceClock?(virtualMs: number): void;
 }
 
 /** One client connection to a stream service. */

@@ -22,6 +22,7 @@ export function hostShellContext(host: ServiceHost, origin: string, nextSocketId
     origin,
     observe: (observation) => host.observe(observation),
     now: () => host.now(),
+    sleep: (virtualMs: number) => host.advanceClock?.(virtualMs),
     ...(nextSocketId ? { nextSocketId } : {}),
   };
 }

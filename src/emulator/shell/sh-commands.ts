@@ -192,7 +192,20 @@ export const SH_COMMANDS: ReadonlyMap<string, ShellCommand> = new Map<string, Sh
   ['node', scriptInterpreter],
   ['lua', scriptInterpreter],
   ['base64', base64],
-  ['sleep', constant('')],
+  [
+    'sleep',
+    (invocation) => {
+      // sleep 1, sleep 0.5, sleep 2m: coreutils suffixes s/m/h/d; anything else sleeps not at all
+      const seconds = invocation.argv.slice(1).reduce((total, argument) => {
+        const match = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(argument);
+        if (!match) return total;
+        const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+        return total + Number(match[1]) * unit;
+      }, 0);
+      invocation.run.context.sleep?.(Math.min(seconds, 30 * 86_400) * 1000);
+      return succeeded('');
+    },
+  ],
   ['kill', constant('')],
   ['killall', constant('')],
   ['pkill', constant('')],

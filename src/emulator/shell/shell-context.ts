@@ -15,6 +15,8 @@ export interface ShellContext {
   observe(observation: DummyObservation): void;
   /** virtual milliseconds since the dummy's revert */
   now(): number;
+  /** lets the dummy's virtual clock run on (`sleep 3600`): a payload that waits an hour is seen at once */
+  sleep?(virtualMs: number): void;
   /** socket ids not used by anything else on the endpoint; a private counter when absent */
   nextSocketId?: () => number;
   limits?: Partial<ShellLimits>;
