@@ -4,7 +4,7 @@
  * against a dummy (the client side for attacks on servers) and compares the other side with what
  * the dummy answers.
  */
-import type { Session } from '../core/index.ts';
+import { concatBytes, type Session } from '../core/index.ts';
 
 export type DialogDirection = 'to_server' | 'to_client';
 
@@ -43,13 +43,5 @@ export function dialogFromSession(session: Session): Dialog {
 
 /** All bytes the client sent, joined: what dedupe, ranking and the code finder read. */
 export function clientBytes(dialog: Dialog): Uint8Array {
-  const parts = dialog.steps.filter((step) => step.direction === 'to_server').map((step) => step.data);
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return concatBytes(dialog.steps.filter((step) => step.direction === 'to_server').map((step) => step.data));
 }

@@ -1,4 +1,5 @@
 /** The few BER (X.690) pieces LDAP needs: definite-length TLVs, built and read without throwing. */
+import { concatBytes } from '../../core/index.ts';
 
 export function berElement(tag: number, content: Uint8Array): Uint8Array {
   const length = berLength(content.length);
@@ -35,16 +36,7 @@ function berLength(length: number): Uint8Array {
   return Uint8Array.from([0x80 | bytes.length, ...bytes]);
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
+export { concatBytes };
 
 export interface BerValue {
   tag: number;

@@ -6,6 +6,7 @@
  * and dispatches calls. Malformed input becomes an anomaly and a bind_nak, a fault or a close.
  */
 import { randomInt } from 'node:crypto';
+import { concatBytes } from '../../../core/index.ts';
 import type { PeerAddress, ServiceHost } from '../service.ts';
 import { AuthLevel, AuthType, readAuthVerifier, type AuthVerifier } from './auth-verifier.ts';
 import { FaultStatus } from './fault-status.ts';
@@ -369,13 +370,5 @@ export class DceRpcConnection {
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }

@@ -2,6 +2,7 @@
  * Bounds-checked little-endian reads over hostile bytes: every read past the end answers
  * undefined (or a short slice), so a parser checks once instead of trusting declared lengths.
  */
+import { concatBytes } from '../../../core/index.ts';
 export class ByteReader {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
@@ -139,16 +140,7 @@ export class ByteWriter {
   }
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
+export { concatBytes };
 
 export function utf16(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length * 2);

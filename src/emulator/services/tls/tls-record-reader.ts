@@ -3,6 +3,8 @@
  * the client sent, so bytes are buffered until a whole record is there. A header that cannot be a
  * TLS record stops the reader for good: after it nothing in the stream can be framed again.
  */
+import { concatBytes as joinBytes } from '../../../core/index.ts';
+
 export const ContentType = {
   changeCipherSpec: 20,
   alert: 21,
@@ -67,14 +69,7 @@ function headerProblem(type: number, version: number, length: number): RecordPro
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
+  return joinBytes(parts);
 }
 
 /** one record of `type` around `fragment` (the caller keeps fragments within 2^14 bytes) */
