@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Profile } from '../../config/index.ts';
 import type { AcceptResult, EndpointSocket, NetworkEndpoint } from '../behaviour/network-endpoint.ts';
-import type { BehaviourEvent, BehaviourTrace } from '../behaviour/trace.ts';
+import { ACTIVE_KINDS, type BehaviourEvent, type BehaviourTrace } from '../behaviour/trace.ts';
 import type { Disassembler } from '../behaviour/disassembly.ts';
 import { EmulatedRun, profileShellcode, type ProfileTarget } from '../finder/profile-shellcode.ts';
 import type { ApplicationModule, WindowsVersion } from '../windows/windows-process.ts';
@@ -120,15 +120,23 @@ export class EmulatedHost implements ServiceHost {
     };
     // Choose the candidate in isolation (each try in its own recording world), then run the winner
     // once against the real network: only the code that really runs may leave egress evidence.
-    const choice = profileShellcode(bytes, {
-      targets,
-      windows,
-      ...(hints.offsets ? { offsets: hints.offsets } : {}),
-      placement: hints.placement ?? 'auto',
-      traceLimit: TRACE_LIMIT,
-      instructionsPerCandidate: this.instructionsPerRun,
-      totalInstructions: this.instructionsPerRun * 4,
-    });
+    const choose = (offsets: number[] | undefined) =>
+      profileShellcode(bytes, {
+        targets,
+        windows,
+        ...(offsets ? { offsets } : {}),
+        placement: hints.placement ?? 'auto',
+        traceLimit: TRACE_LIMIT,
+        instructionsPerCandidate: this.instructionsPerRun,
+        totalInstructions: this.instructionsPerRun * 4,
+      });
+    let choice = choose(hints.offsets);
+    // the service's guess of where the code starts can be wrong (a worm pads its request its own
+    // way): when that run did nothing outward, the finder's own candidates get their turn
+    if (hints.offsets && !hasActiveEvents(choice.trace)) {
+      const found = choose(undefined);
+      if (hasActiveEvents(found.trace)) choice = found;
+    }
     if (!choice.trace || !choice.candidate) return;
     const best = choice.attempts.reduce((a, b) => (b.score > a.score ? b : a));
     if (best.events === 0) return;
@@ -244,6 +252,10 @@ export class EmulatedHost implements ServiceHost {
     // x64 systems run 32-bit code too (WOW64, ia32 emulation)
     return this.profile.arch === 'x64' ? [{ os, bits: 64 }, { os, bits: 32 }] : [{ os, bits: 32 }];
   }
+}
+
+function hasActiveEvents(trace: BehaviourTrace | null): boolean {
+  return trace !== null && trace.events.some((event) => ACTIVE_KINDS.has(event.kind));
 }
 
 function commandOf(event: BehaviourEvent): string {
