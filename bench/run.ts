@@ -9,6 +9,7 @@
  *   respond   verdict → port down against a simulated switch, and journal inserts per second
  *   pool      dummy pool leases+reverts per second and memory per warm dummy (--driver fake)
  *   analyze   `crashtest analyze` over the whole corpus, and a 10,000-copy worm answered by its learned signature
+ *   revert    revert-to-answering time of real dummies (netns, qemu) and memory per warm dummy
  */
 const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<number> }>> = {
   ingest: () => import('./ingest.ts'),
@@ -18,6 +19,8 @@ const BENCHES: Record<string, () => Promise<{ main: (args: string[]) => Promise<
   respond: () => import('./respond.ts'),
   pool: () => import('./pool.ts'),
   analyze: () => import('./analyze.ts'),
+  revert: () => import('./revert.ts'),
+  live: () => import('./live.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

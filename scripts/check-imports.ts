@@ -24,14 +24,14 @@ export const ALLOWED: Record<string, readonly string[]> = {
   ...Object.fromEntries(STAGES.map((stage) => [stage, [...PURE, ...STAGES.filter((other) => other !== stage)]])),
   drivers: [...PURE, ...STAGES],
   daemon: [...PURE, ...STAGES, 'drivers'],
-  cli: ['core', 'config', 'daemon'],
+  cli: ['core', 'config', 'daemon', 'web'],
   web: ['core', 'config', 'daemon'],
 };
 
 /** npm packages a folder may use; pure folders get none (node: builtins are always fine) */
 const PACKAGES: Record<string, readonly string[] | 'any-but-native'> = {
   core: [],
-  config: ['zod'],
+  config: ['zod', 'yaml'],
   capture: [],
   decode: [],
   flow: [],

@@ -15,3 +15,4 @@ export { formatEventLine } from './format-event-line.ts';
 export { formatMac } from './format-mac.ts';
 export { crashtestVersion } from './crashtest-version.ts';
 export * from './evidence/index.ts';
+export * from './outputs/index.ts';

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isCrashtestError } from '../core/index.ts';
 import { addAnalyzeCommand } from './analyze-command.ts';
+import { addConfigCommand } from './config-command.ts';
+import { addRunCommand } from './run-command.ts';
 import { addDemoCommand } from './demo-command.ts';
 import { addProfilesCommand } from './profiles-command.ts';
 import { addSignaturesCommand } from './signatures-command.ts';
 import { addVerifyCommand } from './verify-command.ts';
+import { addWebCommand } from './web-command.ts';
 import { addAttributionCommands } from './respond.ts';
 import { addSessionsCommand, describeError, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
 
@@ -31,6 +34,9 @@ export async function main(argv: string[]): Promise<number> {
   addSignaturesCommand(program, setExitCode);
   addAttributionCommands(program, setExitCode);
   addProfilesCommand(program, setExitCode);
+  addConfigCommand(program, setExitCode);
+  addRunCommand(program, setExitCode);
+  addWebCommand(program, setExitCode);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,5 +1,5 @@
-export { configSchema, type Config, type DecodeConfig, type FlowConfig } from './schema.ts';
-export { validateConfig, defaultConfig, loadConfigFile, type FrozenConfig } from './load.ts';
+export { configSchema, type Config, type DecodeConfig, type FlowConfig, type SensorConfig, type OutputsConfig, type WebConfig } from './schema.ts';
+export { validateConfig, defaultConfig, loadConfigFile, checkConfigFile, checkConfigText, formatConfigIssue, type FrozenConfig, type ConfigIssue, type ConfigCheck } from './load.ts';
 export { renderConfigDoc } from './docs.ts';
 export {
   profileSchema,

@@ -169,6 +169,59 @@ const triageSchema = z
   })
   .prefault({});
 
+const sensorSchema = z
+  .strictObject({
+    interfaces: z.array(z.string().min(1)).default([]).describe('Interfaces captured by `crashtest run` (mirror/SPAN ports), one tcpdump each; at least one is needed to run.'),
+    bpfFilter: z.string().default('').describe('BPF filter expression applied on every interface (tcpdump syntax); empty takes everything.'),
+    snaplenBytes: positiveInt().max(262_144).default(262_144).describe('Bytes kept per packet (tcpdump -s); the default keeps whole frames.'),
+    bufferKiB: positiveInt().default(32_768).describe('Kernel capture ring per interface in KiB (tcpdump -B, 32 MiB); a bigger ring rides out bursts before the kernel drops (capture.kernel_dropped).'),
+    immediate: z.boolean().default(false).describe('Deliver each packet at once (tcpdump --immediate-mode) instead of in kernel blocks; lower latency, more CPU at high rates.'),
+    tcpdumpPath: z.string().min(1).default('tcpdump').describe('The tcpdump program (from PATH by default).'),
+    flowSweepIntervalMs: positiveInt().default(1_000).describe('How often idle sessions are ended by wall-clock time when no packet arrives to move capture time on (1 s).'),
+    settleMs: z.number().int().min(0).default(2_000).describe('Ended sessions wait this long before analysis, so the follow-up connections of an attack (to the bind shell it opened) are analysed with it (2 s).'),
+    queueCapacity: positiveInt().default(10_000).describe('Ended sessions waiting for analysis; when full the overflow policy drops one and counts it (sensor.queue.overflow_dropped).'),
+    queueOverflowPolicy: z.enum(['drop_newest']).default('drop_newest').describe('Which session goes when the analysis queue is full: the newcomer (the analysis under way keeps its follow-ups).'),
+    statsIntervalMs: positiveInt().default(60_000).describe('How often a stats event (counters, kernel and internal drops) is emitted (1 min).'),
+    seriesPoints: positiveInt().default(720).describe('Throughput/queue/drops samples kept for the dashboard, one per stats tick of seriesIntervalMs.'),
+    seriesIntervalMs: positiveInt().default(5_000).describe('Sampling interval of the dashboard series (5 s; 720 points = 1 h).'),
+    recentEvents: positiveInt().default(1_000).describe('Events kept in memory for the dashboard; older ones are only in the outputs.'),
+    evidenceDir: z.string().default('').describe('Directory for per-verdict evidence folders (session pcap, trace, replay bundle); empty writes none.'),
+    signaturesFile: z.string().default('').describe('Learned signatures file: read at start, written back at shutdown; empty keeps them in memory only.'),
+    enforce: z.boolean().default(false).describe('Let the configured enforcement driver act (respond.dryRun must also be false); without it the daemon\'s response stage runs dry.'),
+  })
+  .prefault({});
+
+const outputsSchema = z
+  .strictObject({
+    jsonlPath: z.string().default('').describe('JSON lines file every event is appended to (EVE-style); reopened on SIGHUP so logrotate can move it. Empty writes none.'),
+    stdout: z.boolean().default(false).describe('Also write every event as a JSON line to standard output.'),
+    syslogHost: z.string().default('').describe('Syslog receiver for RFC 5424 messages, one per event; empty sends none.'),
+    syslogPort: positiveInt().max(65_535).default(514).describe('Syslog receiver port.'),
+    syslogProtocol: z.enum(['udp', 'tcp']).default('udp').describe('udp (one datagram per message, RFC 5426) or tcp (octet counting, RFC 6587).'),
+    syslogFacility: z.number().int().min(0).max(23).default(16).describe('Syslog facility number (16 = local0).'),
+    syslogAppName: z.string().min(1).max(48).default('crashtest').describe('APP-NAME of the syslog messages.'),
+    syslogQueueMessages: positiveInt().default(10_000).describe('Messages held while the TCP receiver is unreachable; beyond it the oldest are dropped and counted (outputs.syslog.dropped).'),
+    webhookUrl: z.string().default('').describe('URL receiving a JSON POST per event; empty sends none.'),
+    webhookSecret: z.string().default('').describe('HMAC-SHA256 key; the signature of the body goes in header X-Crashtest-Signature (sha256=HEX).'),
+    webhookTimeoutMs: positiveInt().default(5_000).describe('Time to wait for the webhook receiver.'),
+    webhookEventTypes: z
+      .array(z.enum(['verdict', 'host_compromise', 'response', 'stats']))
+      .default(['verdict', 'host_compromise', 'response'])
+      .describe('Event types posted to the webhook.'),
+    webhookQueueEvents: positiveInt().default(1_000).describe('Events waiting to be posted; beyond it the newest are dropped and counted (outputs.webhook.dropped).'),
+  })
+  .prefault({});
+
+const webSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Serve the dashboard, API and /metrics from the daemon.'),
+    listenAddress: z.string().min(1).default('127.0.0.1').describe('Address the dashboard listens on; localhost by default, put a TLS proxy in front to expose it.'),
+    port: z.number().int().min(0).max(65_535).default(8470).describe('TCP port of the dashboard and API (0 picks a free one).'),
+    adminToken: z.string().default('').describe('Bearer token for everything, including actions that change state (approve, undo); empty disables state changes over HTTP.'),
+    readOnlyToken: z.string().default('').describe('Bearer token that can read but change nothing; empty leaves only the admin token.'),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     decode: decodeSchema.describe('Packet decoding: IP fragment reassembly and tunnels.'),
@@ -177,6 +230,9 @@ export const configSchema = z
     respond: respondSchema.describe('The response stage: enforcement driver and safety rails (dry run and approval by default).'),
     pool: poolSchema.describe('The dummy pool: warm clones per profile, leases, limits and their overflow policy.'),
     triage: triageSchema.describe('Triage: which sessions are worth a dummy, deduplication, ranking, the replay queue and learned signatures.'),
+    sensor: sensorSchema.describe('The live sensor of `crashtest run`: interfaces, capture, the analysis queue and the stats events.'),
+    outputs: outputsSchema.describe('Where events go besides the dashboard: a JSON lines file, syslog (RFC 5424) and a webhook.'),
+    web: webSchema.describe('The dashboard and HTTP API served by the daemon, and its bearer tokens.'),
   })
   .prefault({});
 
@@ -187,4 +243,7 @@ export type AttributionConfig = Config['attribution'];
 export type RespondConfig = Config['respond'];
 export type PoolConfig = Config['pool'];
 export type TriageConfig = Config['triage'];
+export type SensorConfig = Config['sensor'];
+export type OutputsConfig = Config['outputs'];
+export type WebConfig = Config['web'];
 export type SnmpTargetConfig = AttributionConfig['switches'][number];

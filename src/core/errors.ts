@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   CT_ERR_JOURNAL_OPEN: 'The attribution journal or response store (SQLite) could not be opened or migrated.',
   CT_ERR_SNMP: 'An SNMP request to a switch failed: timeout, authentication, or an error status in the response.',
   CT_ERR_ENFORCEMENT: 'An enforcement driver could not apply or remove a rule (switch, webhook or command failed).',
+  CT_ERR_OUTPUT: 'An event output (JSON lines file, syslog, webhook) could not be opened or reached.',
   CT_ERR_RULE_NOT_FOUND: 'No response rule has the given id.',
   CT_ERR_SIGNATURES_INVALID: 'A learned-signature file is damaged: the message names the line and the field.',
   CT_ERR_PROFILE_UNKNOWN: 'No dummy profile in the catalogue has the given id (crashtest profiles lists them).',
@@ -26,8 +27,20 @@ export const ERROR_CODES = {
   CT_ERR_VICTIM_DIED: 'A dummy stopped on its own (crashed VM, killed namespace) and cannot be used; a lease that had it fails with this code and the pool replaces it.',
   CT_ERR_VICTIM_CREATE: 'A victim driver could not create a dummy (a VM did not start, a namespace could not be set up).',
   CT_ERR_VICTIM_REVERT: 'A dummy could not be reverted to its clean state; the pool destroys and replaces it.',
+  CT_ERR_NETNS_UNAVAILABLE: 'The netns driver cannot run here: it needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and the ip (iproute2), nft (nftables), tcpdump and unshare commands, and overlayfs.',
+  CT_ERR_NETNS_SETUP: 'A command that builds or tears down a dummy\'s namespaces, links, firewall rules or root filesystem failed (ip, nft, mount, tcpdump); the message names the command and what it printed.',
+  CT_ERR_QMP_PROTOCOL: 'A QEMU monitor (QMP) socket did not speak QMP: no greeting, a line that is not JSON, or an answer to no command.',
+  CT_ERR_QMP_COMMAND: 'QEMU answered a QMP command with an error; the message carries its class and description.',
+  CT_ERR_QMP_CLOSED: 'The QEMU monitor (QMP) connection closed, or QEMU exited, while a command was waiting for its answer.',
+  CT_ERR_QEMU_UNAVAILABLE: 'QEMU cannot run dummies here: qemu-system-x86_64 is missing, or the guest kernel, initrd or disk image a profile names does not exist.',
   CT_ERR_BUNDLE_INVALID: 'A replay bundle could not be read, is not JSON, or does not match schemas/bundle.schema.json; the message names the field.',
   CT_ERR_EVIDENCE_WRITE: 'An evidence folder (session and egress pcaps, trace, verdict, replay bundle) could not be written.',
+  CT_ERR_VERDICT_NOT_FOUND: 'No verdict has the given flow id and profile (or it is older than the events the dashboard keeps).',
+  CT_ERR_API_UNAUTHORIZED: 'An HTTP API request had no bearer token, or one the server does not know (HTTP 401).',
+  CT_ERR_API_FORBIDDEN: 'An HTTP API request changes state (approve, undo) but its token is read-only (HTTP 403).',
+  CT_ERR_API_NOT_FOUND: 'No HTTP API route, or no evidence file of the verdict, matches the request path (HTTP 404).',
+  CT_ERR_API_INTERNAL: 'The HTTP API failed in a way it did not expect; the server log has the stack (HTTP 500).',
+  CT_ERR_WEB_LISTEN: 'The web server could not listen on its address and port (in use, not permitted, or no such address).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

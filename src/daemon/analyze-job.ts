@@ -7,13 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { Profile } from '../config/index.ts';
+import type { PeerLookup } from '../containment/index.ts';
 import { Counters, type Packet, type Session } from '../core/index.ts';
 import { profileShellcode } from '../emulator/index.ts';
 import { clientBytes, dialogFromSession, findCulprits } from '../replay/index.ts';
 import type { ProfileCatalogue, Victim } from '../sandbox/index.ts';
 import { ProtectedNetworks, Triage, type LearnedSignature, type ReplayJob } from '../triage/index.ts';
 import { HostCompromiseDetector, levelRank, type EvidenceItem, type HostCompromiseFinding, type VerdictLevel } from '../verdict/index.ts';
-import { detonate, detonateOnVictim, type Lease, type ProfileOutcome } from './detonator.ts';
+import { capturedPeerIndex } from './captured-peers.ts';
+import { detonate, detonateOnVictim, type DetonationItem, type Lease, type ProfileOutcome } from './detonator.ts';
 import { runSessionsJob } from './sessions-job.ts';
 
 export interface VerdictRecord {
@@ -73,15 +75,7 @@ const FOLLOW_UP_WINDOW_SECONDS = 600;
 const MAX_FOLLOW_UPS = 8;
 
 export async function runAnalyzeJob(files: readonly string[], options: AnalyzeJobOptions): Promise<AnalyzeJobResult> {
-  const counters = options.counters ?? new Counters();
-  const result: AnalyzeJobResult = { verdicts: [], hostCompromises: [], counters: {}, sessions: 0, failedFiles: 0, signatures: [] };
-  // one triage for the whole run: signatures learned on one file answer copies in the next
-  const triage = new Triage({
-    catalogue: options.catalogue,
-    counters,
-    protectedNetworks: options.protectedNetworks ?? ProtectedNetworks.everyReceiver(),
-  });
-  triage.restoreSignatures(options.signatures ?? []);
+  const analyzer = new SessionAnalyzer(options);
   for (const file of files) {
     options.signal?.throwIfAborted();
     const sessions: Session[] = [];
@@ -90,19 +84,73 @@ export async function runAnalyzeJob(files: readonly string[], options: AnalyzeJo
       ...(options.onPacket ? { onPacket: options.onPacket } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    result.failedFiles += read.failed;
-    for (const [name, value] of Object.entries(read.counters)) counters.add(name, value);
-    sessions.sort((a, b) => a.startSeconds - b.startSeconds || a.startNanoseconds - b.startNanoseconds || a.id - b.id);
-    result.sessions += sessions.length;
-    await options.onSessions?.(file, sessions);
-    await analyzeSessions(file, sessions, triage, options, counters, result);
+    analyzer.noteRead(read.failed, read.counters);
+    await analyzer.analyze(file, sessions);
   }
-  result.counters = counters.snapshot();
-  result.signatures = triage.learnedSignatures();
-  return result;
+  return analyzer.result();
 }
 
-async function analyzeSessions(file: string, sessions: Session[], triage: Triage, options: AnalyzeJobOptions, counters: Counters, result: AnalyzeJobResult): Promise<void> {
+/**
+ * The analysis of runAnalyzeJob for callers that bring their own sessions: a file's sessions at
+ * once, or a live sensor's in batches as they end. One triage for the whole life of the analyzer,
+ * so signatures learned on one batch answer copies in the next. With `watchAcrossBatches` the
+ * host-compromise detector keeps watching attacked hosts across batches (live); otherwise each batch
+ * is judged on its own, as each file is.
+ */
+export class SessionAnalyzer {
+  readonly counters: Counters;
+  private readonly triage: Triage;
+  private readonly state: AnalyzeJobResult = { verdicts: [], hostCompromises: [], counters: {}, sessions: 0, failedFiles: 0, signatures: [] };
+  private readonly detector: HostCompromiseDetector | null;
+  /** false for a long-running caller: verdicts go to the callbacks only, not into result() */
+  private readonly keepResults: boolean;
+
+  constructor(
+    private readonly options: AnalyzeJobOptions,
+    settings: { watchAcrossBatches?: boolean; keepResults?: boolean } = {},
+  ) {
+    this.counters = options.counters ?? new Counters();
+    this.triage = new Triage({
+      catalogue: options.catalogue,
+      counters: this.counters,
+      protectedNetworks: options.protectedNetworks ?? ProtectedNetworks.everyReceiver(),
+    });
+    this.triage.restoreSignatures(options.signatures ?? []);
+    this.detector = settings.watchAcrossBatches ? new HostCompromiseDetector({ counters: this.counters }) : null;
+    this.keepResults = settings.keepResults ?? true;
+  }
+
+  /** counts a read done by the caller (failed files, its pipeline counters) */
+  noteRead(failedFiles: number, counters: Record<string, number>): void {
+    this.state.failedFiles += failedFiles;
+    for (const [name, value] of Object.entries(counters)) this.counters.add(name, value);
+  }
+
+  /** Analyses one batch of ended sessions; `source` names where they came from (file or interface). */
+  async analyze(source: string, batch: readonly Session[]): Promise<void> {
+    const sessions = [...batch].sort((a, b) => a.startSeconds - b.startSeconds || a.startNanoseconds - b.startNanoseconds || a.id - b.id);
+    this.state.sessions += sessions.length;
+    await this.options.onSessions?.(source, sessions);
+    const sink: AnalyzeJobResult = this.keepResults ? this.state : { ...this.state, verdicts: [], hostCompromises: [] };
+    await analyzeSessions(source, sessions, this.triage, this.options, this.counters, sink, this.detector);
+  }
+
+  result(): AnalyzeJobResult {
+    this.state.counters = this.counters.snapshot();
+    this.state.signatures = this.triage.learnedSignatures();
+    return this.state;
+  }
+}
+
+async function analyzeSessions(
+  file: string,
+  sessions: Session[],
+  triage: Triage,
+  options: AnalyzeJobOptions,
+  counters: Counters,
+  result: AnalyzeJobResult,
+  watcher: HostCompromiseDetector | null,
+): Promise<void> {
   const proven: ReplayJob[] = [];
   for (const session of sessions) {
     const decision = triage.offer(session);
@@ -120,6 +168,8 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
     if (list) list.push(session);
     else byPair.set(key, [session]);
   }
+  // the target's own later connections answer the dummy's (a stager's callback meets its stage)
+  const peersOf = capturedPeerIndex(sessions);
   const followUpsOf = (job: ReplayJob): Session[] => {
     const start = startOf(job.session);
     return (byPair.get(`${job.session.client.ip}|${job.session.server.ip}`) ?? [])
@@ -135,14 +185,14 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
 
   for (const job of urgent) {
     options.signal?.throwIfAborted();
-    const found = await detonateJob(job, options, counters, 'replayed', followUpsOf(job));
+    const found = await detonateJob(job, options, counters, 'replayed', followUpsOf(job), peersOf(job));
     verdicts.push(...found.verdicts);
     if (found.attack) attacks.push({ job, predicted: found.predicted });
     done++;
     progress();
   }
   for (const batch of batchesOf(batched, options.batchSize ?? 8)) {
-    const found = await detonateBatch(batch, options, counters, followUpsOf);
+    const found = await detonateBatch(batch, options, counters, followUpsOf, peersOf);
     for (const item of found) {
       verdicts.push(...item.verdicts);
       if (item.attack) attacks.push({ job: item.job, predicted: item.predicted });
@@ -155,7 +205,8 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
     verdict.file = file;
     result.verdicts.push(verdict);
     options.onVerdict?.(verdict);
-    if (verdict.level === 'compromised' && verdict.replay !== 'signature' && verdict.replay !== 'analysis') {
+    // a client-side job's bytes are a web server's pages: no signature is learned from its request
+    if (verdict.level === 'compromised' && verdict.replay !== 'signature' && verdict.replay !== 'analysis' && verdict.job.direction !== 'to_client') {
       triage.learn(verdict.job, {
         level: 'compromised',
         ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
@@ -165,7 +216,7 @@ async function analyzeSessions(file: string, sessions: Session[], triage: Triage
     }
   }
 
-  const detector = new HostCompromiseDetector({ counters });
+  const detector = watcher ?? new HostCompromiseDetector({ counters });
   const notes = attacks
     .flatMap(({ job, predicted }) => job.senders.map((sender) => ({ sender, predicted, session: byId.get(sender.sessionId) ?? job.session })))
     .sort((a, b) => startOf(a.session) - startOf(b.session));
@@ -201,7 +252,7 @@ function signatureVerdicts(job: ReplayJob, triage: Triage): VerdictRecord[] {
   const signature = triage.learnedSignatures().find((learned) => learned.id === job.signature?.signatureId);
   if (!signature) return [];
   const evidence: EvidenceItem[] = [{ kind: 'signature', id: signature.id, message: signature.message, matched_by: job.signature!.matchedBy }];
-  return job.senders.map((sender) => ({
+  return firstSessionPerHost(job.senders).map((sender) => ({
     file: '',
     job,
     sender,
@@ -215,6 +266,11 @@ function signatureVerdicts(job: ReplayJob, triage: Triage): VerdictRecord[] {
     outcome: null,
     causalSession: job.session,
   }));
+}
+
+function firstSessionPerHost(senders: ReplayJob['senders']): ReplayJob['senders'] {
+  const seen = new Set<string>();
+  return senders.filter((sender) => !seen.has(sender.ip) && seen.add(sender.ip) !== undefined);
 }
 
 /** Jobs with signs of attack get a lease of their own; the rest share leases. */
@@ -244,6 +300,11 @@ interface JobFindings {
   predicted: Array<{ address: string; port: number; proto: 'tcp' | 'udp' }>;
 }
 
+/** what the detonator plays for a job: the client side into servers, or the server side into a client-side dummy */
+function itemOf(job: ReplayJob): DetonationItem {
+  return { session: job.session, serviceKind: job.service.kind, ...(job.direction ? { direction: job.direction } : {}) };
+}
+
 function profilesOf(job: ReplayJob, options: AnalyzeJobOptions): Profile[] {
   return job.profileIds.flatMap((id) => {
     try {
@@ -254,13 +315,21 @@ function profilesOf(job: ReplayJob, options: AnalyzeJobOptions): Profile[] {
   });
 }
 
-async function detonateJob(job: ReplayJob, options: AnalyzeJobOptions, counters: Counters, replay: VerdictRecord['replay'] = 'replayed', followUps: readonly Session[] = []): Promise<JobFindings> {
+async function detonateJob(
+  job: ReplayJob,
+  options: AnalyzeJobOptions,
+  counters: Counters,
+  replay: VerdictRecord['replay'] = 'replayed',
+  followUps: readonly Session[] = [],
+  peers?: PeerLookup,
+): Promise<JobFindings> {
   const profiles = profilesOf(job, options);
   if (job.signature) counters.add('analyze.signature_hits');
   counters.add('analyze.detonations', profiles.length);
-  const outcomes = await detonate(options.lease, [{ session: job.session, serviceKind: job.service.kind }], profiles, {
+  const outcomes = await detonate(options.lease, [itemOf(job)], profiles, {
     dwellMs: options.dwellMs ?? DEFAULT_DWELL_MS,
     followUps,
+    ...(peers ? { peers } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   return findingsOf(job, outcomes, replay, counters);
@@ -277,7 +346,8 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
   );
   const verdicts: VerdictRecord[] = [];
   const record = (level: VerdictLevel, outcome: ProfileOutcome | null, evidence: EvidenceItem[], how: VerdictRecord['replay']): void => {
-    for (const sender of job.senders) {
+    // one verdict per sending host and profile; the event lists every flow of every sender
+    for (const sender of firstSessionPerHost(job.senders)) {
       verdicts.push({
         file: '',
         job,
@@ -305,7 +375,8 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
     }
   }
   counters.add('analyze.verdicts', verdicts.length);
-  return { job, verdicts, attack: verdicts.length > 0 || job.reasons.shellcodeScore > 0, predicted };
+  // client-side jobs do not feed the host-compromise detector: its attacker/victim roles are for inbound attacks
+  return { job, verdicts, attack: job.direction !== 'to_client' && (verdicts.length > 0 || job.reasons.shellcodeScore > 0), predicted };
 }
 
 /**
@@ -345,8 +416,14 @@ export function codeEvidence(session: Session, service: string): EvidenceItem[] 
  * Several jobs to one dummy per profile lease: when the dummy shows anything, the jobs are
  * re-tested in halves on fresh dummies until the culprits are found.
  */
-async function detonateBatch(batch: ReplayJob[], options: AnalyzeJobOptions, counters: Counters, followUpsOf: (job: ReplayJob) => Session[]): Promise<JobFindings[]> {
-  if (batch.length === 1) return [await detonateJob(batch[0]!, options, counters, 'replayed', followUpsOf(batch[0]!))];
+async function detonateBatch(
+  batch: ReplayJob[],
+  options: AnalyzeJobOptions,
+  counters: Counters,
+  followUpsOf: (job: ReplayJob) => Session[],
+  peersOf: (job: ReplayJob) => PeerLookup | undefined = () => undefined,
+): Promise<JobFindings[]> {
+  if (batch.length === 1) return [await detonateJob(batch[0]!, options, counters, 'replayed', followUpsOf(batch[0]!), peersOf(batch[0]!))];
   const profileIds = [...new Set(batch.flatMap((job) => job.profileIds))];
   const suspects = new Set<ReplayJob>();
   const dwellMs = options.dwellMs ?? DEFAULT_DWELL_MS;
@@ -366,7 +443,7 @@ async function detonateBatch(batch: ReplayJob[], options: AnalyzeJobOptions, cou
   }
   const findings: JobFindings[] = [];
   for (const job of batch) {
-    if (suspects.has(job)) findings.push(await detonateJob(job, options, counters, 'group-test', followUpsOf(job)));
+    if (suspects.has(job)) findings.push(await detonateJob(job, options, counters, 'group-test', followUpsOf(job), peersOf(job)));
     else findings.push({ job, verdicts: [], attack: false, predicted: [] });
   }
   return findings;
@@ -376,7 +453,7 @@ async function playAll(victim: Victim, profile: Profile, jobs: readonly ReplayJo
   const outcome = await detonateOnVictim(
     victim,
     profile,
-    jobs.map((job) => ({ session: job.session, serviceKind: job.service.kind })),
+    jobs.map(itemOf),
     { dwellMs, ...(signal ? { signal } : {}) },
   );
   return outcome.level !== null;

@@ -25,6 +25,11 @@ export interface AnalyzeResponseOptions {
    * analysed after the fact must not shut a port by accident.
    */
   enforce?: boolean;
+  /**
+   * A live sensor: the switches' forwarding tables are polled (they say where a MAC is now, which
+   * is when the capture is made), journal pruning runs, and rule expiry runs on its timer.
+   */
+  live?: boolean;
 }
 
 /** One decision of the response stage, with what it was about. */
@@ -50,6 +55,8 @@ export interface AnalyzeResponse {
   noteHostCompromise(finding: HostCompromiseFinding): void;
   /** answers what is still pending; every decision of the run, in order */
   finish(): Promise<ResponseRecord[]>;
+  /** answers what is still pending; the decisions made since the last call, which are then forgotten (finish() no longer returns them) */
+  takeDecisions(): Promise<ResponseRecord[]>;
   close(): void;
 }
 
@@ -63,7 +70,7 @@ export function openAnalyzeResponse(config: FrozenConfig, options: AnalyzeRespon
   const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
   // A switch's forwarding table says where a MAC is now, not where it was when the capture was made:
   // offline, ports come from the static map and the port history already journalled, never a poll.
-  const attribution = openAttributionService({ ...config, attribution: { ...config.attribution, switches: [] } }, { counters, nowSeconds });
+  const attribution = openAttributionService(options.live ? config : { ...config, attribution: { ...config.attribution, switches: [] } }, { counters, nowSeconds });
   const respondConfig: FrozenConfig = options.enforce ? config : { ...config, respond: { ...config.respond, dryRun: true } };
   let respond: RespondService;
   try {
@@ -73,6 +80,10 @@ export function openAnalyzeResponse(config: FrozenConfig, options: AnalyzeRespon
     throw error;
   }
   const dryRun = !respond.driver.capabilities.touchesNetwork;
+  if (options.live) {
+    attribution.start();
+    respond.start();
+  }
   const attributor = new Attributor({ journal: attribution.journal, counters });
   const staticPorts = StaticPortMap.fromEntries(config.attribution.staticPorts);
   const records: ResponseRecord[] = [];
@@ -148,6 +159,13 @@ export function openAnalyzeResponse(config: FrozenConfig, options: AnalyzeRespon
       await answerPending();
       attributor.flush();
       return [...records];
+    },
+    async takeDecisions() {
+      assertOpen();
+      await answerPending();
+      attributor.flush();
+      // handed over and forgotten: a daemon that runs for months must not keep every decision
+      return records.splice(0, records.length);
     },
     close() {
       if (closed) return;

@@ -7,12 +7,12 @@ import { readCaptureFile } from '../capture/index.ts';
 import { defaultConfig } from '../config/index.ts';
 import { PacketDecoder } from '../decode/index.ts';
 import { Counters, type Frame, type Timestamp } from '../core/index.ts';
-import { defaultCatalogue } from '../sandbox/index.ts';
+import { defaultCatalogue, type ProfileCatalogue } from '../sandbox/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
 import { runAnalyzeJob, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
-import { createEmulatedFarm } from './emulated-farm.ts';
+import { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
 import { loadSignatureFile, saveSignatureFile } from './signatures-service.ts';
-import { openAnalyzeResponse, responseEvent } from './analyze-response.ts';
+import { openAnalyzeResponse, responseEvent, type ResponseRecord } from './analyze-response.ts';
 import type { FrozenConfig } from '../config/index.ts';
 
 export interface AnalyzeServiceOptions {
@@ -28,11 +28,32 @@ export interface AnalyzeServiceOptions {
   config?: FrozenConfig;
   /** let the configured enforcement driver act; without it the response stage runs dry whatever respond.dryRun says */
   enforce?: boolean;
+  /** a farm the caller owns (and closes); by default one is made for the run */
+  farm?: Pick<EmulatedFarm, 'lease' | 'close'>;
+  /** the profiles jobs are detonated on (a netns farm's own profiles); default the built-in catalogue */
+  catalogue?: ProfileCatalogue;
+  /** the records behind the events, for a dashboard's detail pages */
+  observer?: {
+    verdict(record: VerdictRecord, event: CrashtestEvent, evidenceDir: string | undefined): void;
+    response(record: ResponseRecord, event: CrashtestEvent): void;
+  };
+  counters?: Counters;
 }
 
 export interface AnalyzeSummary {
   result: AnalyzeJobResult;
   events: number;
+}
+
+/** Every sender of the payload once, with all the flows it sent it in. */
+function sendersByHost(senders: VerdictRecord['job']['senders']): { ip: string; mac: number; flowIds: number[] }[] {
+  const byHost = new Map<string, { ip: string; mac: number; flowIds: number[] }>();
+  for (const sender of senders) {
+    const host = byHost.get(sender.ip);
+    if (host) host.flowIds.push(sender.sessionId);
+    else byHost.set(sender.ip, { ip: sender.ip, mac: sender.mac, flowIds: [sender.sessionId] });
+  }
+  return [...byHost.values()];
 }
 
 /** frames kept per causal session in its evidence pcap */
@@ -44,9 +65,9 @@ function timestampOf(seconds: number): Timestamp {
 }
 
 export async function analyzeCaptures(files: readonly string[], options: AnalyzeServiceOptions): Promise<AnalyzeSummary> {
-  const counters = new Counters();
-  const farm = createEmulatedFarm({ counters });
-  const catalogue = defaultCatalogue();
+  const counters = options.counters ?? new Counters();
+  const farm = options.farm ?? createEmulatedFarm({ counters });
+  const catalogue = options.catalogue ?? defaultCatalogue();
   const writer = options.evidenceDir === undefined ? null : new EvidenceWriter(options.evidenceDir);
   const pending: VerdictRecord[] = [];
   const findings: HostCompromiseFinding[] = [];
@@ -82,7 +103,9 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
     for (const verdict of pending) {
       let evidenceDir: string | undefined;
       if (writer) evidenceDir = (await writeEvidence(writer, verdict, framesByVerdict.get(frameKey(verdict.file, verdict.sender.sessionId)) ?? [])).dir;
-      options.onEvent(verdictEvent(verdict, evidenceDir));
+      const event = verdictEvent(verdict, evidenceDir);
+      options.observer?.verdict(verdict, event, evidenceDir);
+      options.onEvent(event);
       events++;
     }
     for (const finding of findings) {
@@ -100,7 +123,9 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
     }
     if (response) {
       for (const record of await response.finish()) {
-        options.onEvent(responseEvent(record));
+        const event = responseEvent(record);
+        options.observer?.response(record, event);
+        options.onEvent(event);
         events++;
       }
       result.counters = counters.snapshot();
@@ -111,7 +136,7 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
     return { result, events };
   } finally {
     response?.close();
-    await farm.close();
+    if (!options.farm) await farm.close();
   }
 }
 
@@ -133,7 +158,7 @@ export function verdictEvent(verdict: VerdictRecord, evidenceDir?: string): Cras
     method: verdict.replay,
     ...(verdict.signatureId !== undefined ? { signature: { id: String(verdict.signatureId), replaySkipped: verdict.replay === 'signature' } } : {}),
     ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
-    senders: job.senders.map((each) => ({ ip: each.ip, mac: each.mac, flowIds: [each.sessionId] })),
+    senders: sendersByHost(job.senders),
     profilesTried: verdict.profilesTried.length > 0 ? verdict.profilesTried : [verdict.profile],
     ...(evidenceDir ? { evidenceDir } : {}),
   });
@@ -172,7 +197,7 @@ async function causalFrames(verdicts: VerdictRecord[]): Promise<Map<string, Fram
   return frames;
 }
 
-async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[]): Promise<{ dir: string }> {
+export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[]): Promise<{ dir: string }> {
   const outcome = verdict.outcome;
   const code = outcome?.observations.find((observation) => observation.source === 'dummy' && observation.observation.kind === 'code');
   const trace = code && code.source === 'dummy' && code.observation.kind === 'code' ? code.observation.trace : null;
@@ -187,7 +212,8 @@ async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, fra
       ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
       dwellMs: DEFAULT_BUNDLE_DWELL_MS,
       level: verdict.level,
-      evidenceKinds: verdict.evidence.map((item) => item.kind as EvidenceKind),
+      // a bundle holds the causal session only: what followed a captured peer's answer is not re-run by verify
+      evidenceKinds: verdict.evidence.filter((item) => item.after_replay !== true).map((item) => item.kind as EvidenceKind),
     }),
   });
   return { dir: written.dir };

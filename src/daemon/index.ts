@@ -8,7 +8,15 @@ export { analyzeCaptures, verdictEvent, type AnalyzeServiceOptions, type Analyze
 export { openAnalyzeResponse, responseEvent, type AnalyzeResponse, type AnalyzeResponseOptions, type ResponseRecord } from './analyze-response.ts';
 export { runAnalyzeJob, type AnalyzeJobOptions, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
 export { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
+export { createNetnsFarm, type NetnsFarm } from './netns-farm.ts';
 export { buildDemoCapture, DEMO_CONTENTS, DEMO_HOSTS, DEMO_CALLBACK_PORT, DEMO_LDAP_PORT } from './demo-capture.ts';
 export { detonate, detonateOnVictim, portFor, type Lease, type ProfileOutcome, type DetonationItem } from './detonator.ts';
 export { verifyBundle, sessionFromBundle, type VerifyResult } from './verify-service.ts';
 export { loadSignatureFile, saveSignatureFile, suricataRulesFrom } from './signatures-service.ts';
+export { MAX_TRANSCRIPT_BYTES_PER_TURN, type DashboardSource, type VerdictDetail, type TranscriptTurn, type EvidenceFile, type VerdictAttribution, type SeriesPoint } from './dashboard-source.ts';
+export type { CrashtestEvent, VerdictEvent, HostCompromiseEvent, ResponseEvent, StatsEvent } from '../alert/index.ts';
+export type { PoolSnapshot, ProfilePoolSnapshot, VictimState } from '../sandbox/index.ts';
+export { OfflineDashboardSource, type OfflineDashboardOptions } from './offline-dashboard-source.ts';
+export { Sensor, type SensorOptions, type ReloadResult } from './sensor.ts';
+export { renderMetrics, prometheusName, METRICS_CONTENT_TYPE, type MetricsInput } from './metrics.ts';
+export { SessionAnalyzer } from './analyze-job.ts';
