@@ -20,10 +20,23 @@ export interface SocketFrontOptions {
   /** UDP port to bind, 0 for an ephemeral one; absent: no UDP socket */
   udpPort?: number;
   /**
-   * where the dummy meant to go, given where its traffic arrived (a driver that redirects every
-   * port to the front knows the original destination); default: the listener's own address
+   * where the dummy meant to go, given where its traffic arrived and where it came from (a driver
+   * that redirects every port to the front knows the original destination); default: the
+   * listener's own address
    */
-  destinationOf?: (arrivedAt: NetworkAddress, transport: 'tcp' | 'udp') => NetworkAddress;
+  destinationOf?: (arrivedAt: NetworkAddress, transport: 'tcp' | 'udp', source: NetworkAddress) => NetworkAddress;
+  /**
+   * A TCP listener opened elsewhere (in another network namespace, handed over by a child
+   * process) instead of `tcpPort`: the front serves it, and on close detaches from it without
+   * closing it, so the next lease's front can serve it again.
+   */
+  server?: Server;
+  /**
+   * A UDP socket opened elsewhere, instead of `udpPort`, kept open on close like `server`. A reply
+   * from a new port (a TFTP transfer) cannot be given a socket in that other namespace: it is
+   * dropped and counted (`containment.front.transfers_unsupported`).
+   */
+  udpSocket?: DatagramSocket;
   /** a TFTP transfer socket with no traffic for this long is closed (default 30 s) */
   transferIdleMs?: number;
   signal?: AbortSignal;
@@ -38,6 +51,9 @@ export class ContainmentFront {
   private readonly sockets = new Set<Socket>();
   private readonly transfers = new Map<number, TransferSocket>();
   private isClosed = false;
+  private readonly onConnection = (socket: Socket): void => this.accept(socket);
+  private readonly onMessage = (message: Buffer, remote: RemoteInfo): void => this.datagram(message, remote, null);
+  private readonly onUdpError = (): void => this.containment.counters.add('containment.front.udp_errors');
   tcpAddress: NetworkAddress | null = null;
   udpAddress: NetworkAddress | null = null;
 
@@ -51,22 +67,26 @@ export class ContainmentFront {
   /** Listens and feeds everything that arrives into `containment`. */
   static async listen(containment: Containment, options: SocketFrontOptions): Promise<ContainmentFront> {
     options.signal?.throwIfAborted();
-    const server = options.tcpPort === undefined ? null : createServer();
-    const udp = options.udpPort === undefined ? null : createSocket(isIPv6(options.address) ? 'udp6' : 'udp4');
+    const server = options.server ?? (options.tcpPort === undefined ? null : createServer());
+    const udp = options.udpSocket ?? (options.udpPort === undefined ? null : createSocket(isIPv6(options.address) ? 'udp6' : 'udp4'));
     const front = new ContainmentFront(containment, options, server, udp);
     try {
       if (server) {
-        server.on('connection', (socket) => front.accept(socket));
-        server.listen(options.tcpPort, options.address);
-        await once(server, 'listening');
+        server.on('connection', front.onConnection);
+        if (!options.server) {
+          server.listen(options.tcpPort, options.address);
+          await once(server, 'listening');
+        }
         const bound = server.address();
         if (bound && typeof bound === 'object') front.tcpAddress = { address: bound.address, port: bound.port };
       }
       if (udp) {
-        udp.on('message', (message, remote) => front.datagram(message, remote, null));
-        udp.on('error', () => containment.counters.add('containment.front.udp_errors'));
-        udp.bind(options.udpPort, options.address);
-        await once(udp, 'listening');
+        udp.on('message', front.onMessage);
+        udp.on('error', front.onUdpError);
+        if (!options.udpSocket) {
+          udp.bind(options.udpPort, options.address);
+          await once(udp, 'listening');
+        }
         const bound = udp.address();
         front.udpAddress = { address: bound.address, port: bound.port };
       }
@@ -101,8 +121,13 @@ export class ContainmentFront {
     for (const transfer of this.transfers.values()) this.closeTransfer(transfer);
     this.transfers.clear();
     const waits: Promise<unknown>[] = [];
-    if (this.server?.listening) waits.push(new Promise((resolve) => this.server!.close(resolve)));
-    if (this.udp) {
+    // listeners handed in belong to the caller: detach, leave them open
+    if (this.options.server) this.options.server.off('connection', this.onConnection);
+    else if (this.server?.listening) waits.push(new Promise((resolve) => this.server!.close(resolve)));
+    if (this.options.udpSocket) {
+      this.options.udpSocket.off('message', this.onMessage);
+      this.options.udpSocket.off('error', this.onUdpError);
+    } else if (this.udp) {
       try {
         this.udp.close();
       } catch {
@@ -113,8 +138,8 @@ export class ContainmentFront {
     await Promise.all(waits);
   }
 
-  private destination(arrivedAt: NetworkAddress, transport: 'tcp' | 'udp'): NetworkAddress {
-    return this.options.destinationOf?.(arrivedAt, transport) ?? arrivedAt;
+  private destination(arrivedAt: NetworkAddress, transport: 'tcp' | 'udp', source: NetworkAddress): NetworkAddress {
+    return this.options.destinationOf?.(arrivedAt, transport, source) ?? arrivedAt;
   }
 
   private accept(socket: Socket): void {
@@ -122,8 +147,9 @@ export class ContainmentFront {
       socket.destroy();
       return;
     }
-    const destination = this.destination({ address: socket.localAddress ?? this.options.address, port: socket.localPort ?? 0 }, 'tcp');
-    const connection = this.containment.connectTcp(destination, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 });
+    const source = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    const destination = this.destination({ address: socket.localAddress ?? this.options.address, port: socket.localPort ?? 0 }, 'tcp', source);
+    const connection = this.containment.connectTcp(destination, source);
     if (!connection) {
       socket.resetAndDestroy();
       return;
@@ -153,9 +179,10 @@ export class ContainmentFront {
   private datagram(message: Buffer, remote: RemoteInfo, transferPort: number | null): void {
     if (this.isClosed || this.containment.closed) return;
     const main = this.udpAddress!;
+    const source = { address: remote.address, port: remote.port };
     const destination = transferPort === null
-      ? this.destination(main, 'udp')
-      : { address: this.destination(main, 'udp').address, port: transferPort };
+      ? this.destination(main, 'udp', source)
+      : { address: this.destination(main, 'udp', source).address, port: transferPort };
     const replies = this.containment.sendDatagram(destination, new Uint8Array(message), { address: remote.address, port: remote.port });
     for (const reply of replies) this.sendReply(reply, destination, remote);
   }
@@ -168,6 +195,10 @@ export class ContainmentFront {
     }
     // a reply from a new port (a TFTP transfer): a real socket stands for that port
     let transfer = this.transfers.get(reply.from.port);
+    if (!transfer && this.options.udpSocket) {
+      this.containment.counters.add('containment.front.transfers_unsupported');
+      return;
+    }
     if (!transfer) {
       if (this.transfers.size >= this.containment.settings.limits.maxPendingTransfers) {
         this.containment.counters.add('containment.front.transfers_refused_cap');
