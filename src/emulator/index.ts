@@ -16,3 +16,4 @@ export * from './services/index.ts';
 export * from './host/index.ts';
 export * from './shell/index.ts';
 export * from './jndi/index.ts';
+export * from './client/index.ts';

@@ -22,3 +22,4 @@ export { chooseContentPattern, PATTERN_LENGTH, type ContentPattern } from './con
 export { exportSuricataRules, suricataRule, escapeContent, type SuricataExportOptions } from './suricata-rules.ts';
 export { senderOf, type ReplayJob, type Sender, type PriorityReasons, type SignatureMatch } from './replay-job.ts';
 export { encodeSignatures, decodeSignatures } from './signature-file.ts';
+export { clientSideContent, clientSideJob, serverAsSender, CLIENT_SERVICE, type ClientSideContent } from './client-side-jobs.ts';

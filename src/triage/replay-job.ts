@@ -31,6 +31,8 @@ export interface PriorityReasons {
   senderTargets: number;
   scanningSource: boolean;
   firstSeenPayload: boolean;
+  /** client-side jobs: what the responses deliver to a browser (decoded_strings, heap_spray, plugin:flash …) */
+  clientSide?: string[];
 }
 
 export interface SignatureMatch {
@@ -61,6 +63,8 @@ export interface ReplayJob {
   reasons: PriorityReasons;
   /** the capture did not show the handshake: the replay starts from the first client bytes it has */
   midstream: boolean;
+  /** `to_client`: the session's server side is played into client-side dummies (their browser); absent: the client side into servers */
+  direction?: 'to_client';
   /** set when a learned signature already proved this payload: no replay needed */
   signature?: SignatureMatch;
 }

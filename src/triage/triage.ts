@@ -2,6 +2,7 @@ import { Counters, type Session } from '../core/index.ts';
 import { defaultConfig, type Config } from '../config/index.ts';
 import type { ObservedFacts, ProfileCatalogue } from '../sandbox/index.ts';
 import { clientPayload } from './client-payload.ts';
+import { clientSideJob } from './client-side-jobs.ts';
 import { DedupeIndex } from './dedupe-index.ts';
 import { JobQueue } from './job-queue.ts';
 import { LearnedSignatures, type LearnedSignature, type VerdictFacts } from './learned-signatures.ts';
@@ -74,7 +75,9 @@ export class Triage {
   offer(session: Session, targetFacts?: ObservedFacts): TriageDecision {
     this.counters.add('triage.offered');
     try {
-      return this.decide(session, targetFacts);
+      const decision = this.decide(session, targetFacts);
+      this.offerClientSide(session);
+      return decision;
     } catch {
       // a bug met odd input: count it and keep the pipeline going rather than lose the capture
       return this.skip('analysis_error');
@@ -201,6 +204,24 @@ export class Triage {
     if (displaced === job) return { action: 'dropped', job };
     this.counters.add('triage.queued');
     return { action: 'queued', job, displaced };
+  }
+
+  /** A protected client that fetched active content: a `to_client` job besides whatever the server side became. */
+  private offerClientSide(session: Session): void {
+    const draft = clientSideJob(session, { catalogue: this.catalogue, protectedNetworks: this.protectedNetworks });
+    if (!draft) return;
+    this.counters.add('triage.client_side.candidates');
+    const known = this.dedupe.get(draft.payloadKey);
+    if (known?.jobs[0]) {
+      known.jobs[0].senders.push(draft.senders[0]!);
+      this.counters.add('triage.deduplicated');
+      return;
+    }
+    const job: ReplayJob = { ...draft, id: this.nextJobId++ };
+    this.dedupe.add(job);
+    const displaced = this.queue.push(job);
+    if (displaced) this.dedupe.forget(displaced);
+    if (displaced !== job) this.counters.add('triage.queued');
   }
 
   private skip(reason: SkipReason): TriageDecision {

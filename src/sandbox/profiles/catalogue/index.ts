@@ -8,6 +8,7 @@ import { TOMCAT_LOG4J } from './tomcat-log4j.ts';
 import { WINDOWS_2000 } from './windows-2000.ts';
 import { WINDOWS_2003 } from './windows-2003.ts';
 import { WINDOWS_7_2008R2 } from './windows-7-2008r2.ts';
+import { WINDOWS_CLIENTS } from './windows-clients.ts';
 import { WINDOWS_NT } from './windows-nt.ts';
 import { WINDOWS_VISTA_2008 } from './windows-vista-2008.ts';
 import { WINDOWS_XP } from './windows-xp.ts';
@@ -26,6 +27,7 @@ export const CATALOGUE_DEFINITIONS: readonly ProfileDefinition[] = [
   ...WINDOWS_2003,
   ...WINDOWS_VISTA_2008,
   ...WINDOWS_7_2008R2,
+  ...WINDOWS_CLIENTS,
   ...LINUX_APACHE_CGI,
   ...TOMCAT_LOG4J,
   ...OPENSSL,
