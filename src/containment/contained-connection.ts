@@ -111,6 +111,7 @@ export class ContainedConnection {
       recordedSha256: this.stream.digest(),
       truncated: this.stream.truncated,
       closedBy: this.sinkFinished && by === 'dummy' ? 'sink' : by,
+      ...(this.sink?.replayedSession !== undefined ? { replayedSession: this.sink.replayedSession } : {}),
     }, this.takeAnomalies());
     this.host.forget(this);
   }

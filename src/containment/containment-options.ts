@@ -4,6 +4,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { CrashtestError, type Counters, type Timestamp } from '../core/index.ts';
+import type { PeerLookup } from './captured-peer.ts';
 import type { EgressEvent, SinkName } from './egress-event.ts';
 
 export interface ContainmentLimits {
@@ -45,6 +46,8 @@ export interface ContainmentOptions {
   /** HTTP Server header and FTP banner, to look like the world the dummy expects */
   httpServer?: string;
   ftpBanner?: string;
+  /** captured servers that answer connections to their destinations before the generic sinks */
+  peers?: PeerLookup;
 }
 
 /** Port defaults: servers that speak first (FTP) and protocols where the port is the best hint. */

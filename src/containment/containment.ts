@@ -7,6 +7,7 @@
 import { isIPv4 } from 'node:net';
 import { Counters, CrashtestError, type Timestamp } from '../core/index.ts';
 import { hexPrefix } from './bytes.ts';
+import type { PeerLookup } from './captured-peer.ts';
 import { ContainedConnection, type ConnectionHost } from './contained-connection.ts';
 import { resolveSettings, type ContainmentOptions, type ContainmentSettings } from './containment-options.ts';
 import type { EgressEvent, EgressFacts, EgressProtocol, NetworkAddress, SinkName } from './egress-event.ts';
@@ -16,6 +17,7 @@ import { FtpSink } from './sinks/ftp-sink.ts';
 import { HttpSink } from './sinks/http-sink.ts';
 import { LdapSink } from './sinks/ldap-sink.ts';
 import { RawTcpSink } from './sinks/raw-tcp-sink.ts';
+import { ReplayedPeerSink } from './sinks/replayed-peer-sink.ts';
 import { RmiSink } from './sinks/rmi-sink.ts';
 import { looksLikeTftpRequest, TftpTransfer } from './sinks/tftp-sink.ts';
 import { TlsSink } from './sinks/tls-sink.ts';
@@ -47,6 +49,9 @@ export class Containment {
   private readonly udpFlows = new Map<string, number>();
   private readonly echoes = new Map<string, { count: number; payloadBytes: number }>();
   private nextTransferPort = TRANSFER_PORT_BASE;
+  private peers: PeerLookup | null;
+  /** connections so far per destination: the nth meets the nth captured peer there */
+  private readonly peerUses = new Map<string, number>();
   private isClosed = false;
   private readonly host: ConnectionHost;
 
@@ -55,6 +60,7 @@ export class Containment {
     this.counters = options.counters ?? new Counters();
     this.clock = options.clock ?? wallClock;
     this.onEvent = options.onEvent ?? null;
+    this.peers = options.peers ?? null;
     this.host = {
       settings: this.settings,
       record: (connection, protocol, facts, anomalies) =>
@@ -83,6 +89,16 @@ export class Containment {
     return this.open.size;
   }
 
+  /**
+   * Captured servers that answer this dummy's connections from now on, before the generic sinks
+   * (null: generic sinks only). Their bytes come from the capture; nothing the dummy sends leaves.
+   */
+  replayPeers(peers: PeerLookup | null): void {
+    this.assertOpen('replayPeers');
+    this.peers = peers;
+    this.peerUses.clear();
+  }
+
   /** A TCP connect. Null means refused: the per-dummy connection cap was reached (counted, and recorded). */
   connectTcp(destination: NetworkAddress, source: NetworkAddress | null = null): ContainedConnection | null {
     this.assertOpen('connectTcp');
@@ -95,10 +111,12 @@ export class Containment {
     this.connectionsOpened++;
     this.counters.add('containment.connections');
     const key = addressKey(destination);
-    const owner = this.passive.get(key) ?? null;
-    if (owner) this.passive.delete(key);
+    const waiting = this.passive.get(key) ?? null;
+    if (waiting) this.passive.delete(key);
+    const peer = waiting ? null : this.replayedPeer(destination);
+    const owner = waiting ?? peer?.owner ?? null;
     // the connect itself is evidence ("connects to X:4444"), before any byte
-    this.record('tcp', 'tcp', destination, source, id, { kind: 'tcp_connect' }, []);
+    this.record('tcp', 'tcp', destination, source, id, peer ? { kind: 'tcp_connect', replayedSession: peer.sessionId } : { kind: 'tcp_connect' }, []);
     const connection = new ContainedConnection(this.host, id, destination, source, owner);
     this.open.add(connection);
     return connection;
@@ -218,6 +236,18 @@ export class Containment {
     this.onEvent?.(event);
   }
 
+  /** The captured server for the next connection to `destination`, as the owner of its sink. */
+  private replayedPeer(destination: NetworkAddress): { owner: DataConnectionOwner; sessionId: number } | null {
+    if (!this.peers) return null;
+    const key = addressKey(destination);
+    const uses = this.peerUses.get(key) ?? 0;
+    const peer = this.peers(destination)[uses];
+    if (!peer) return null;
+    this.peerUses.set(key, uses + 1);
+    this.counters.add('containment.replayed_peers');
+    return { owner: { attach: (context) => new ReplayedPeerSink(context, peer, createSink) }, sessionId: peer.sessionId };
+  }
+
   private datagramSink(port: number, bytes: Uint8Array): SinkName {
     const byPort = this.settings.ports[port];
     if (byPort === 'dns' || byPort === 'tftp') return byPort;
@@ -293,6 +323,7 @@ function createSink(name: SinkName, context: SinkContext): TcpSink {
       return new TlsSink(context);
     case 'tftp':
     case 'raw':
+    case 'replayed-peer': // made only for a captured peer, never by name
       return new RawTcpSink(context);
   }
 }

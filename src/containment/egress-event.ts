@@ -7,7 +7,7 @@ import type { Timestamp } from '../core/index.ts';
 /** The sink that answered, or the transport when no protocol sink applies. */
 export type EgressProtocol = 'tcp' | 'udp' | 'icmp' | 'dns' | 'http' | 'ftp' | 'tftp' | 'ldap' | 'rmi' | 'tls';
 
-export type SinkName = 'raw' | 'dns' | 'http' | 'ftp' | 'ftp-data' | 'tftp' | 'ldap' | 'rmi' | 'tls';
+export type SinkName = 'raw' | 'dns' | 'http' | 'ftp' | 'ftp-data' | 'tftp' | 'ldap' | 'rmi' | 'tls' | 'replayed-peer';
 
 export interface NetworkAddress {
   address: string;
@@ -16,7 +16,11 @@ export interface NetworkAddress {
 
 /** The decoded facts of one event, one shape per kind. */
 export type EgressFacts =
-  | { kind: 'tcp_connect' }
+  | {
+      kind: 'tcp_connect';
+      /** a captured server answers this connection: that session's id */
+      replayedSession?: number;
+    }
   | { kind: 'tcp_refused'; reason: 'connection_cap' }
   | {
       kind: 'tcp_closed';
@@ -31,6 +35,8 @@ export type EgressFacts =
       /** true when the dummy sent more than the per-connection recording cap */
       truncated: boolean;
       closedBy: 'dummy' | 'sink' | 'containment';
+      /** the captured session whose server side answered (sink `replayed-peer`) */
+      replayedSession?: number;
     }
   | { kind: 'udp_datagram'; bytes: number; firstBytesHex: string }
   | { kind: 'icmp_echo'; count: number; payloadBytes: number }
@@ -66,9 +72,33 @@ export type EgressFacts =
   | { kind: 'tftp_request'; opcode: 'RRQ' | 'WRQ'; fileName: string; mode: string }
   | { kind: 'tftp_transfer'; direction: 'download' | 'upload'; fileName: string; bytes: number; sha256: string; complete: boolean }
   | { kind: 'ldap_bind'; version: number; name: string; authentication: 'simple' | 'sasl' | 'other' }
-  | { kind: 'ldap_search'; baseDn: string; scope: number; filterHex: string; answeredWith: 'empty' | 'reference' }
+  | { kind: 'ldap_search'; baseDn: string; scope: number; filterHex: string; answeredWith: 'empty' | 'reference' | 'replayed' }
   | { kind: 'rmi_handshake'; version: number; protocol: 'stream' | 'single_op' | 'multiplex' | 'unknown' }
   | { kind: 'rmi_call'; strings: string[] }
+  | {
+      /** a captured server answered the connection (at its end: what was played) */
+      kind: 'replayed_peer';
+      sessionId: number;
+      /** the real host's side of the captured session */
+      capturedClient: NetworkAddress;
+      serverTurns: number;
+      bytesToDummy: number;
+      /** SHA-256 of the bytes played to the dummy */
+      sha256: string;
+      /** every server turn of the session was played */
+      complete: boolean;
+    }
+  | {
+      /** a captured HTTP answer handed to the dummy's request: what it downloaded */
+      kind: 'replayed_http_response';
+      sessionId: number;
+      host: string;
+      url: string;
+      status: number;
+      contentType: string;
+      bodyBytes: number;
+      bodySha256: string;
+    }
   | { kind: 'tls_client_hello'; sni: string; recordVersion: number; clientVersion: number; cipherSuites: number; alpn: string[] };
 
 export type EgressKind = EgressFacts['kind'];

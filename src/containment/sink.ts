@@ -26,6 +26,8 @@ export interface SinkContext {
 export interface TcpSink {
   readonly name: SinkName;
   readonly protocol: EgressProtocol;
+  /** set by a sink that plays a captured server: that session's id (on `tcp_closed`) */
+  readonly replayedSession?: number;
   /** the connection opened; a server that speaks first (FTP) says its greeting here */
   start(): void;
   /** bytes the dummy sent (already within the per-connection recording cap) */

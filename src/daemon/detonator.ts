@@ -5,6 +5,7 @@
  * sign of attack appeared is the causal session.
  */
 import type { Profile } from '../config/index.ts';
+import type { PeerLookup } from '../containment/index.ts';
 import type { Session } from '../core/index.ts';
 import { dialogFromSession, playDialog, type Dialog } from '../replay/index.ts';
 import type { Observation, Victim } from '../sandbox/index.ts';
@@ -33,6 +34,11 @@ export interface DetonateOptions {
    * listens on its port (the attacker connecting to the bind shell its exploit opened).
    */
   followUps?: readonly Session[];
+  /**
+   * Captured servers the real target host reached after the attack: the dummy's connections to
+   * the same destinations meet them (a driver without `replayPeers` ignores this).
+   */
+  peers?: PeerLookup;
   /** virtual milliseconds each lease watches the dummy after the last session */
   dwellMs: number;
   signal?: AbortSignal;
@@ -54,6 +60,13 @@ export function portFor(profile: Profile, serviceKind: string, proto: 'tcp' | 'u
 export interface DetonationItem {
   session: Session;
   serviceKind: string;
+  /** `to_client`: the session's server side is played into a client-side dummy (its browser) */
+  direction?: 'to_server' | 'to_client';
+}
+
+/** The server side of a session, as the client read it. */
+function serverStream(session: Session): Uint8Array {
+  return Buffer.concat(session.turns.filter((turn) => turn.direction === 'to_client').map((turn) => turn.data));
 }
 
 export async function detonate(lease: Lease, items: readonly DetonationItem[], profiles: readonly Profile[], options: DetonateOptions): Promise<ProfileOutcome[]> {
@@ -76,13 +89,20 @@ export async function detonateOnVictim(victim: Victim, profile: Profile, items: 
   let bestRank = 0;
   let refused = true;
   const signal = options.signal ? { signal: options.signal } : {};
+  if (options.peers) victim.replayPeers?.(options.peers);
   for (const item of items) {
     const dialog = dialogFromSession(item.session);
     dialogs.push(dialog);
-    const port = portFor(profile, item.serviceKind, dialog.proto, dialog.server.port);
-    if (port === null) continue;
-    const played = await playDialog(victim, dialog, { port, ...signal });
-    if (played.connected) refused = false;
+    if (item.direction === 'to_client') {
+      if (!victim.browse) continue;
+      await victim.browse([serverStream(item.session)], signal);
+      refused = false;
+    } else {
+      const port = portFor(profile, item.serviceKind, dialog.proto, dialog.server.port);
+      if (port === null) continue;
+      const played = await playDialog(victim, dialog, { port, ...signal });
+      if (played.connected) refused = false;
+    }
     const rank = levelRank(judge(victim.observations()).level);
     if (rank > bestRank) {
       bestRank = rank;

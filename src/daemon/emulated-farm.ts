@@ -7,7 +7,7 @@ import type { Profile } from '../config/index.ts';
 import { Counters } from '../core/index.ts';
 import { EmulatedDriver } from '../drivers/index.ts';
 import { defaultInterpreters, serviceResolver } from '../emulator/index.ts';
-import { VictimPool, type Victim } from '../sandbox/index.ts';
+import { VictimPool, type PoolSettings, type Victim } from '../sandbox/index.ts';
 import type { Lease } from './detonator.ts';
 
 export interface EmulatedFarm {
@@ -17,10 +17,10 @@ export interface EmulatedFarm {
   close(): Promise<void>;
 }
 
-export function createEmulatedFarm(options: { counters?: Counters; warmPerProfile?: number } = {}): EmulatedFarm {
+export function createEmulatedFarm(options: { counters?: Counters; warmPerProfile?: number; settings?: Partial<PoolSettings> } = {}): EmulatedFarm {
   const counters = options.counters ?? new Counters();
   const driver = new EmulatedDriver({ services: serviceResolver(), interpreters: defaultInterpreters(), counters });
-  const pool = new VictimPool({ driver, counters, settings: { warmPerProfile: options.warmPerProfile ?? 0, dwellMs: 0 } });
+  const pool = new VictimPool({ driver, counters, settings: { ...options.settings, warmPerProfile: options.warmPerProfile ?? 0, dwellMs: 0 } });
   const lease: Lease = async <T>(profile: Profile, use: (victim: Victim) => Promise<T>, signal?: AbortSignal): Promise<T> => {
     const outcome = await pool.withVictim(profile, { ...(signal ? { signal } : {}), dwellMs: 0 }, (victim) => use(victim));
     return outcome.result;

@@ -5,7 +5,7 @@
  * Every call takes an AbortSignal; everything that holds resources has close() and destroy().
  */
 import type { Profile } from '../config/index.ts';
-import type { EgressEvent } from '../containment/index.ts';
+import type { EgressEvent, PeerLookup } from '../containment/index.ts';
 import type { DummyObservation } from '../emulator/index.ts';
 
 export interface DriverCapabilities {
@@ -56,6 +56,17 @@ export interface Victim {
   connect(port: number, peer: Peer, options?: CallOptions): Promise<VictimConnection | null>;
   /** a UDP datagram to `port`; the datagrams the victim answers with */
   sendDatagram(port: number, bytes: Uint8Array, peer: Peer, options?: CallOptions): Promise<Uint8Array[]>;
+  /**
+   * Optional: captured servers that answer the victim's outbound connections for the rest of the
+   * lease, before the generic sinks (the stager calling back meets the stage the attacker sent).
+   * Revert forgets them. A driver without it leaves every connection to the generic sinks.
+   */
+  replayPeers?(peers: PeerLookup | null): void;
+  /**
+   * Client-side dummies only (optional): the server side of connections the dummy's client made,
+   * one byte stream per connection in fetch order, read by its browser as if it had fetched them.
+   */
+  browse?(serverStreams: readonly Uint8Array[], options?: CallOptions): Promise<void>;
   /** keeps watching for `virtualMs` of the victim's time (a sleeping payload wakes within it) */
   dwell(virtualMs: number, options?: CallOptions): Promise<void>;
   /** everything observed since the last revert, oldest first */

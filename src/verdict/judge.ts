@@ -31,7 +31,9 @@ export function egressEvidence(event: EgressEvent): EvidenceItem | null {
   const to = { dest_ip: event.destination.address, dest_port: event.destination.port };
   switch (facts.kind) {
     case 'tcp_connect':
-      return { kind: 'connect', proto: 'tcp', ...to, summary: `connects to ${address(event)}` };
+      return facts.replayedSession === undefined
+        ? { kind: 'connect', proto: 'tcp', ...to, summary: `connects to ${address(event)}` }
+        : { kind: 'connect', proto: 'tcp', ...to, replayed_session: facts.replayedSession, summary: `connects to ${address(event)} (answered from captured session ${facts.replayedSession})` };
     case 'tcp_refused':
       return { kind: 'connect', proto: 'tcp', ...to, refused: true, summary: `tries to connect to ${address(event)} (over its cap)` };
     case 'udp_datagram':
@@ -45,6 +47,22 @@ export function egressEvidence(event: EgressEvent): EvidenceItem | null {
     case 'ftp_transfer':
     case 'tftp_transfer':
       return { kind: 'download', ...to, protocol: event.protocol, file: facts.fileName, bytes: facts.bytes, sha256: facts.sha256, summary: `${facts.direction} ${facts.fileName} over ${event.protocol}` };
+    case 'replayed_http_response': {
+      // the capture's answer to the dummy's own request: the file the attacker's server handed out
+      if (facts.status < 200 || facts.status > 299) return null;
+      const url = `http://${facts.host || address(event)}${facts.url}`;
+      return {
+        kind: 'download',
+        ...to,
+        protocol: 'http',
+        url,
+        bytes: facts.bodyBytes,
+        sha256: facts.bodySha256,
+        content_type: facts.contentType,
+        replayed_session: facts.sessionId,
+        summary: `downloads ${url} (${facts.bodyBytes} bytes, answered from captured session ${facts.sessionId})`,
+      };
+    }
     case 'ldap_search':
       return { kind: 'ldap', ...to, base_dn: facts.baseDn, summary: `LDAP search ${facts.baseDn} at ${address(event)}` };
     case 'rmi_call':
@@ -113,12 +131,19 @@ export function judge(observations: readonly Observation[]): Judgement {
   const evidence: EvidenceItem[] = [];
   const vulnerabilities = new Set<string>();
   const seen = new Set<string>();
+  // once a captured server answered the dummy, what it does on the network may follow from those bytes
+  let replayed = false;
   for (const observation of observations) {
     level = higherLevel(level, levelOf(observation));
     if (observation.source === 'dummy' && observation.observation.kind === 'exploit' && observation.observation.vulnerable) {
       vulnerabilities.add(observation.observation.vulnerability);
     }
     const item = observation.source === 'containment' ? egressEvidence(observation.event) : dummyEvidence(observation.observation);
+    if (observation.source === 'containment' && observation.event.facts.kind === 'tcp_connect' && observation.event.facts.replayedSession !== undefined) {
+      replayed = true;
+    } else if (item && replayed && observation.source === 'containment') {
+      item.after_replay = true;
+    }
     if (!item) continue;
     // repeated identical evidence (a worm's thousand datagrams) is one item
     const key = JSON.stringify({ ...item, summary: undefined, bytes: undefined, first_bytes_hex: undefined, dest_ip: item.kind === 'udp' || item.kind === 'icmp' ? undefined : item.dest_ip });

@@ -5,8 +5,8 @@
  */
 import type { Profile } from '../../../config/index.ts';
 import { Counters, CrashtestError, type Timestamp } from '../../../core/index.ts';
-import { Containment, ContainmentEndpoint } from '../../../containment/index.ts';
-import { EmulatedHost, shellService, type HostInterpreters, type NetworkEndpoint, type ServiceConnection, type ServiceEmulator } from '../../../emulator/index.ts';
+import { Containment, ContainmentEndpoint, type PeerLookup } from '../../../containment/index.ts';
+import { browse, EmulatedHost, shellService, type HostInterpreters, type NetworkEndpoint, type ServiceConnection, type ServiceEmulator } from '../../../emulator/index.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
 
 /** Finds the emulator that answers `proto/port` on a profile, or null when nothing listens there. */
@@ -39,6 +39,7 @@ export class EmulatedVictim implements Victim {
   private readonly epoch: Timestamp;
   private containment: Containment | null = null;
   private endpoint: NetworkEndpoint | null = null;
+  private peers: PeerLookup | null = null;
   private feed: Observation[] = [];
   private readonly open = new Set<ServiceConnection>();
   private isClosed = false;
@@ -81,6 +82,7 @@ export class EmulatedVictim implements Victim {
         counters: this.counters,
         clock: () => this.virtualTimestamp(),
         onEvent: (event) => this.feed.push({ source: 'containment', event }),
+        ...(this.peers ? { peers: this.peers } : {}),
       });
       this.containment = containment;
       this.endpoint = new ContainmentEndpoint(containment, { dummyAddress: this.address });
@@ -92,6 +94,12 @@ export class EmulatedVictim implements Victim {
     const elapsed = this.host.now();
     const nanoseconds = this.epoch.nanoseconds + (elapsed % 1000) * 1_000_000;
     return { seconds: this.epoch.seconds + Math.floor(elapsed / 1000) + Math.floor(nanoseconds / 1e9), nanoseconds: nanoseconds % 1e9 };
+  }
+
+  replayPeers(peers: PeerLookup | null): void {
+    this.assertOpen('replayPeers');
+    this.peers = peers;
+    this.containment?.replayPeers(peers);
   }
 
   async connect(port: number, peer: Peer, options: CallOptions = {}): Promise<VictimConnection | null> {
@@ -133,6 +141,12 @@ export class EmulatedVictim implements Victim {
     return service.receive(this.host, peer, port, bytes);
   }
 
+  async browse(serverStreams: readonly Uint8Array[], options: CallOptions = {}): Promise<void> {
+    this.assertOpen('browse');
+    checkSignal(options.signal);
+    browse(this.host, serverStreams);
+  }
+
   async dwell(virtualMs: number, options: CallOptions = {}): Promise<void> {
     this.assertOpen('dwell');
     checkSignal(options.signal);
@@ -160,6 +174,7 @@ export class EmulatedVictim implements Victim {
     this.containment?.close();
     this.containment = null;
     this.endpoint = null;
+    this.peers = null;
     this.host.reset();
     this.feed = [];
   }
