@@ -2,6 +2,7 @@
  * One TCP connection a dummy opened into containment: it sniffs the first bytes, hands the stream
  * to a sink, queues what the sink answers and keeps the per-connection recording cap.
  */
+import { concatBytes as joinBytes } from '../core/index.ts';
 import { RecordedStream, concatBytes, asciiBytes } from './bytes.ts';
 import type { ContainmentSettings } from './containment-options.ts';
 import type { EgressFacts, EgressProtocol, NetworkAddress, SinkName } from './egress-event.ts';
@@ -28,6 +29,10 @@ export class ContainedConnection {
   private readonly stream: RecordedStream;
   private anomalies: string[] = [];
   private bytesToDummy = 0;
+  /** what was recorded each way, for the evidence pcap; both bounded by the recording cap */
+  private readonly sentRecorded: Uint8Array[] = [];
+  private readonly receivedRecorded: Uint8Array[] = [];
+  private receivedRecordedLength = 0;
   private readonly context: SinkContext;
   /** called whenever there is new output or the sink finished (the socket front pushes it out) */
   onOutput: (() => void) | null = null;
@@ -68,6 +73,7 @@ export class ContainedConnection {
     if (this.isClosed || bytes.length === 0) return this.isClosed ? 0 : bytes.length;
     const wasTruncated = this.stream.truncated;
     const kept = this.stream.take(bytes);
+    if (kept.length > 0) this.sentRecorded.push(kept.slice());
     if (kept.length < bytes.length) {
       this.host.count('containment.bytes_unrecorded', bytes.length - kept.length);
       if (!wasTruncated) this.host.count('containment.connections_truncated');
@@ -89,11 +95,21 @@ export class ContainedConnection {
     if (first.length <= maxLength) {
       this.output.shift();
       this.outputLength -= first.length;
-      return first;
+      return this.recordReceived(first);
     }
     this.output[0] = first.subarray(maxLength);
     this.outputLength -= maxLength;
-    return first.subarray(0, maxLength);
+    return this.recordReceived(first.subarray(0, maxLength));
+  }
+
+  private recordReceived(bytes: Uint8Array): Uint8Array {
+    const room = this.host.settings.limits.maxRecordedBytesPerConnection - this.receivedRecordedLength;
+    if (room > 0) {
+      const kept = bytes.subarray(0, room);
+      this.receivedRecorded.push(kept.slice());
+      this.receivedRecordedLength += kept.length;
+    }
+    return bytes;
   }
 
   /** The connection ends: `dummy` closed it, or the `containment` is closing. Idempotent. */
@@ -112,6 +128,7 @@ export class ContainedConnection {
       truncated: this.stream.truncated,
       closedBy: this.sinkFinished && by === 'dummy' ? 'sink' : by,
       ...(this.sink?.replayedSession !== undefined ? { replayedSession: this.sink.replayedSession } : {}),
+      exchange: { sent: joinChunks(this.sentRecorded), received: joinChunks(this.receivedRecorded) },
     }, this.takeAnomalies());
     this.host.forget(this);
   }
@@ -164,4 +181,8 @@ export class ContainedConnection {
       openPassivePort: (owner) => this.host.openPassivePort(this, owner),
     };
   }
+}
+
+function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? chunks[0]! : joinBytes(chunks);
 }

@@ -151,7 +151,12 @@ export class Containment {
       return answer.reply ? [{ bytes: answer.reply, from: destination }] : [];
     }
     if (sink === 'tftp') return this.startTftp(destination, bytes, anomaly('tftp'), record);
-    record('udp', { kind: 'udp_datagram', bytes: bytes.length, firstBytesHex: hexPrefix(bytes) });
+    record('udp', {
+      kind: 'udp_datagram',
+      bytes: bytes.length,
+      firstBytesHex: hexPrefix(bytes),
+      payload: bytes.slice(0, this.settings.limits.maxRecordedBytesPerConnection),
+    });
     return [];
   }
 
@@ -184,6 +189,14 @@ export class Containment {
       answer,
     }, []);
     return answer;
+  }
+
+  /**
+   * The end of a dwell: connections the dummy still holds open are ended by containment, so their
+   * close events (what was said each way) are part of what the dwell observed.
+   */
+  endOpenConnections(): void {
+    for (const connection of [...this.open]) connection.close('containment');
   }
 
   /** Ends every open connection (their close events are recorded) and the echo totals. Idempotent. */

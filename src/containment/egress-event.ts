@@ -37,8 +37,16 @@ export type EgressFacts =
       closedBy: 'dummy' | 'sink' | 'containment';
       /** the captured session whose server side answered (sink `replayed-peer`) */
       replayedSession?: number;
+      /** the recorded bytes of both directions, for the evidence pcap (bounded by the recording cap) */
+      exchange?: { sent: Uint8Array; received: Uint8Array };
     }
-  | { kind: 'udp_datagram'; bytes: number; firstBytesHex: string }
+  | {
+      kind: 'udp_datagram';
+      bytes: number;
+      firstBytesHex: string;
+      /** the datagram itself (at most the recording cap), for the evidence pcap */
+      payload?: Uint8Array;
+    }
   | { kind: 'icmp_echo'; count: number; payloadBytes: number }
   | {
       kind: 'dns_query';

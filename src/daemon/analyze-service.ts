@@ -2,12 +2,12 @@
  * `crashtest analyze` as a service: the emulated farm, the analyze job, and its results as EVE
  * events (and evidence folders when asked). The CLI prints; this decides what is said.
  */
-import { buildHostCompromiseEvent, buildReplayBundle, buildStatsEvent, buildVerdictEvent, crashtestVersion, EvidenceWriter, type CrashtestEvent, type EvidenceItem as AlertEvidenceItem, type EvidenceKind, type VerdictEvent } from '../alert/index.ts';
+import { buildHostCompromiseEvent, buildReplayBundle, buildStatsEvent, buildVerdictEvent, crashtestVersion, EvidenceWriter, type CrashtestEvent, type EvidenceItem as AlertEvidenceItem, type EgressExchange, type EvidenceKind, type VerdictEvent } from '../alert/index.ts';
 import { readCaptureFile } from '../capture/index.ts';
 import { defaultConfig } from '../config/index.ts';
 import { PacketDecoder } from '../decode/index.ts';
 import { Counters, type Frame, type Timestamp } from '../core/index.ts';
-import { defaultCatalogue, type ProfileCatalogue } from '../sandbox/index.ts';
+import { defaultCatalogue, type Observation, type ProfileCatalogue } from '../sandbox/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
 import { runAnalyzeJob, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
 import { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
@@ -56,6 +56,10 @@ function sendersByHost(senders: VerdictRecord['job']['senders']): { ip: string; 
   return [...byHost.values()];
 }
 
+/** the dummy's address in egress pcaps when containment did not see its socket's own address */
+const EVIDENCE_DUMMY_ADDRESS = '10.13.37.100';
+/** conversations written to one egress pcap (a worm's sends repeat) */
+const MAX_EGRESS_EXCHANGES = 256;
 /** frames kept per causal session in its evidence pcap */
 const MAX_EVIDENCE_FRAMES = 10_000;
 const DEFAULT_BUNDLE_DWELL_MS = 600_000; // 10 min virtual, as the analysis used
@@ -197,14 +201,38 @@ async function causalFrames(verdicts: VerdictRecord[]): Promise<Map<string, Fram
   return frames;
 }
 
+/** The dummy's conversations with containment, as the evidence pcap shows them. */
+function egressExchanges(observations: readonly Observation[]): EgressExchange[] {
+  const exchanges: EgressExchange[] = [];
+  let ephemeral = 49_152;
+  for (const seen of observations) {
+    if (seen.source !== 'containment') continue;
+    const event = seen.event;
+    const from = { ip: event.source?.address ?? EVIDENCE_DUMMY_ADDRESS, port: event.source?.port || ephemeral++ };
+    const to = { ip: event.destination.address, port: event.destination.port };
+    const facts = event.facts;
+    if (facts.kind === 'tcp_closed' && facts.exchange) {
+      exchanges.push({ proto: 'tcp', from, to, sent: Buffer.from(facts.exchange.sent), received: Buffer.from(facts.exchange.received), time: event.time });
+    } else if (facts.kind === 'udp_datagram' && facts.payload) {
+      exchanges.push({ proto: 'udp', from, to, sent: Buffer.from(facts.payload), received: Buffer.alloc(0), time: event.time });
+    } else if (facts.kind === 'icmp_echo') {
+      exchanges.push({ proto: 'icmp', from: { ip: from.ip, port: 0 }, to: { ip: to.ip, port: 0 }, sent: Buffer.alloc(0), received: Buffer.alloc(0), time: event.time });
+    }
+    if (exchanges.length >= MAX_EGRESS_EXCHANGES) break;
+  }
+  return exchanges;
+}
+
 export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[]): Promise<{ dir: string }> {
   const outcome = verdict.outcome;
   const code = outcome?.observations.find((observation) => observation.source === 'dummy' && observation.observation.kind === 'code');
   const trace = code && code.source === 'dummy' && code.observation.kind === 'code' ? code.observation.trace : null;
+  const traces = (outcome?.observations ?? []).flatMap((seen) => (seen.source === 'dummy' && seen.observation.kind === 'code' ? [seen.observation.trace] : []));
   const written = await writer.write({
     verdict: verdictEvent(verdict) as VerdictEvent,
     sessionFrames: frames,
-    ...(trace ? { traces: [trace] } : {}),
+    egress: egressExchanges(outcome?.observations ?? []),
+    ...(traces.length > 0 ? { traces } : trace ? { traces: [trace] } : {}),
     bundle: buildReplayBundle({
       crashtestVersion: crashtestVersion(),
       session: verdict.causalSession,

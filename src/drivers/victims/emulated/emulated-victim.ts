@@ -151,6 +151,8 @@ export class EmulatedVictim implements Victim {
     this.assertOpen('dwell');
     checkSignal(options.signal);
     this.host.advance(virtualMs);
+    // the window is over: what the dummy's open connections carried becomes part of the record
+    this.containment?.endOpenConnections();
   }
 
   observations(): readonly Observation[] {
