@@ -9,7 +9,7 @@
 import type { Profile } from '../../../config/index.ts';
 import { CrashtestError } from '../../../core/index.ts';
 import type { CallOptions, DriverCapabilities, VictimDriver } from '../../../sandbox/index.ts';
-import { abortableDelay } from './abortable-delay.ts';
+import { abortableDelay } from '../abortable-delay.ts';
 import type { FakeDatagramBehaviour, FakePortBehaviour } from './fake-behaviour.ts';
 import { FakeVictim, type FakeDriverStats, type FakeFaults, type FakeLatency, type FakeVictimContext } from './fake-victim.ts';
 

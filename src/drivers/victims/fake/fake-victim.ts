@@ -9,7 +9,7 @@ import type { EgressEvent, NetworkAddress } from '../../../containment/index.ts'
 import type { DummyObservation } from '../../../emulator/index.ts';
 import { CrashtestError } from '../../../core/index.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
-import { abortableDelay } from './abortable-delay.ts';
+import { abortableDelay } from '../abortable-delay.ts';
 import { EMPTY, toBytes, type FakeDatagramBehaviour, type FakePortBehaviour, type ScriptedObservation } from './fake-behaviour.ts';
 
 export interface FakeLatency {

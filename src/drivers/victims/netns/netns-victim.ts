@@ -11,6 +11,8 @@
 import type { Profile } from '../../../config/index.ts';
 import { Containment, type ContainmentOptions } from '../../../containment/index.ts';
 import { Counters, CrashtestError } from '../../../core/index.ts';
+import { abortableDelay } from '../abortable-delay.ts';
+import { exchangeDatagram } from '../datagram-exchange.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
 import type { Socket } from 'node:net';
 import type { ContainmentNamespace } from './containment-namespace.ts';
@@ -37,21 +39,6 @@ export interface NetnsVictimSettings {
 
 /** the old copy goes, and the next spare starts, this long after a revert (ms) */
 const RECYCLE_DELAY_MS = 250;
-
-function delay(milliseconds: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class NetnsVictim implements Victim {
   private copy: DummyRoot;
@@ -118,7 +105,7 @@ export class NetnsVictim implements Victim {
         if (performance.now() > deadline) {
           throw new CrashtestError('CT_ERR_VICTIM_CREATE', `netns dummy ${id}: tcp/${port} did not answer within ${settings.readyTimeoutMs} ms: ${copy.lastStderr().trim()}`, { victimId: id, port });
         }
-        await delay(2, signal);
+        await abortableDelay(2, signal);
       }
     }
   }
@@ -170,22 +157,12 @@ export class NetnsVictim implements Victim {
 
   async sendDatagram(port: number, bytes: Uint8Array, _peer: Peer, options: CallOptions = {}): Promise<Uint8Array[]> {
     this.assertUsable('sendDatagram');
-    options.signal?.throwIfAborted();
-    const socket = await this.copy.attachment.openDatagramSocket();
-    const answers: Uint8Array[] = [];
-    socket.on('message', (message) => answers.push(new Uint8Array(message)));
-    try {
-      socket.send(bytes, port, this.copy.address);
-      await delay(this.settings.datagramWaitMs, options.signal);
-      return answers;
-    } finally {
-      socket.close();
-    }
+    return exchangeDatagram(() => this.copy.attachment.openDatagramSocket(), this.copy.address, port, bytes, this.settings.datagramWaitMs, options.signal);
   }
 
   async dwell(virtualMs: number, options: CallOptions = {}): Promise<void> {
     this.assertUsable('dwell');
-    await delay(Math.min(virtualMs, this.settings.maxDwellMs), options.signal);
+    await abortableDelay(Math.min(virtualMs, this.settings.maxDwellMs), options.signal);
     this.assertUsable('dwell');
   }
 

@@ -10,6 +10,8 @@ import { copyFileSync, constants, mkdirSync, rmSync } from 'node:fs';
 import type { Profile } from '../../../config/index.ts';
 import { Containment, type ContainmentOptions } from '../../../containment/index.ts';
 import { Counters, CrashtestError } from '../../../core/index.ts';
+import { abortableDelay } from '../abortable-delay.ts';
+import { exchangeDatagram } from '../datagram-exchange.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
 import type { ContainmentAttachment, ContainmentNamespace } from '../netns/containment-namespace.ts';
 import { SocketConnection, type QuietTimes } from '../netns/socket-connection.ts';
@@ -37,21 +39,6 @@ export interface QemuVictimSettings {
   counters: Counters;
   /** keep the folder (console log, state) after close, as evidence */
   keepFiles: boolean;
-}
-
-function delay(milliseconds: number, signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, milliseconds);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export class QemuVictim implements Victim {
@@ -164,22 +151,12 @@ export class QemuVictim implements Victim {
 
   async sendDatagram(port: number, bytes: Uint8Array, _peer: Peer, options: CallOptions = {}): Promise<Uint8Array[]> {
     this.assertUsable('sendDatagram');
-    options.signal?.throwIfAborted();
-    const socket = await this.link.openDatagramSocket();
-    const answers: Uint8Array[] = [];
-    socket.on('message', (message) => answers.push(new Uint8Array(message)));
-    try {
-      socket.send(bytes, port, this.link.dummyAddress);
-      await delay(this.settings.datagramWaitMs, options.signal);
-      return answers;
-    } finally {
-      socket.close();
-    }
+    return exchangeDatagram(() => this.link.openDatagramSocket(), this.link.dummyAddress, port, bytes, this.settings.datagramWaitMs, options.signal);
   }
 
   async dwell(virtualMs: number, options: CallOptions = {}): Promise<void> {
     this.assertUsable('dwell');
-    await delay(Math.min(virtualMs, this.settings.maxDwellMs), options.signal);
+    await abortableDelay(Math.min(virtualMs, this.settings.maxDwellMs), options.signal);
     this.assertUsable('dwell');
   }
 
@@ -224,7 +201,7 @@ export class QemuVictim implements Victim {
         return;
       }
       if (performance.now() > deadline) throw new CrashtestError('CT_ERR_VICTIM_REVERT', `qemu dummy ${this.id}: tcp/${port} did not answer within ${timeoutMs} ms`, { victimId: this.id, port });
-      await delay(2, signal);
+      await abortableDelay(2, signal);
     }
   }
 

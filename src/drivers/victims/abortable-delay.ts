@@ -1,4 +1,4 @@
-/** A real-time wait that rejects with the signal's reason the moment it aborts (the "slow" fake). */
+/** A real-time wait that rejects with the signal's reason the moment it aborts (a slow fake, a real dummy's dwell). */
 export function abortableDelay(milliseconds: number, signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
   if (milliseconds <= 0) return Promise.resolve();
