@@ -13,8 +13,9 @@
  * What the corpus shows: in the 2016 CryptoWall drive-by the host gets a Flash object page and a
  * Flash file from the kit, then a 358 KB encrypted blob from the same server (no MZ: kits encrypt
  * payloads), then POSTs to two sites never seen before. In the 2010 honeynet exploit-kit capture
- * all four clients get the packed exploit page; only two of them then fetch MZ images from it (their browsers were vulnerable, the other two were Firefox builds the kit's exploits did
- * not reach), and both then open new sites without a Referer. The check-in evidence there is weak
+ * all four clients get the packed exploit page; only two of them then fetch MZ images from it
+ * (their browsers were vulnerable, the other two were Firefox builds the kit's exploits did not
+ * reach), and both then open new sites without a Referer. The check-in evidence there is weak
  * (it could be a person typing an address); the download after the exploit page is what separates
  * the infected from the clean clients, and it is recorded as such in the evidence.
  *
