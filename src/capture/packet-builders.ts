@@ -4,7 +4,7 @@
  * than copying it from somewhere:
  *
  *   const bytes = ethernet('02:00:00:00:00:01', '02:00:00:00:00:02', 0x0800,
- *     ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: 6 },
+ *     ipv4({ src: '192.0.2.1', dst: '192.0.2.2', protocol: 6 },
  *       tcp({ srcPort: 1234, dstPort: 80, seq: 1, flags: TcpFlag.SYN, options: tcpOptions({ mss: 1460 }) })));
  *
  * ipv4() and ipv6() fill in the TCP/UDP/ICMP/ICMPv6 checksum of the payload they wrap (pseudo header

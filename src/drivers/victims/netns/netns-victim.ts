@@ -17,7 +17,7 @@ import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '.
 import type { Socket } from 'node:net';
 import type { ContainmentNamespace } from './containment-namespace.ts';
 import { DummyRoot, type DummyRootSpec } from './dummy-root.ts';
-import { SocketConnection, type QuietTimes } from './socket-connection.ts';
+import { connectThroughLink, SocketConnection, type QuietTimes } from './socket-connection.ts';
 
 export interface NetnsVictimSettings {
   spec: DummyRootSpec;
@@ -146,13 +146,7 @@ export class NetnsVictim implements Victim {
 
   async connect(port: number, _peer: Peer, options: CallOptions = {}): Promise<VictimConnection | null> {
     this.assertUsable('connect');
-    options.signal?.throwIfAborted();
-    const socket = await this.copy.attachment.connect(port, options.signal ? { signal: options.signal } : {});
-    if (!socket) return null;
-    socket.setNoDelay(true);
-    const connection = new SocketConnection(socket, this.settings.quiet, (closed) => this.connections.delete(closed));
-    this.connections.add(connection);
-    return connection.open(options.signal);
+    return connectThroughLink(this.copy.attachment, port, this.settings.quiet, this.connections, options.signal);
   }
 
   async sendDatagram(port: number, bytes: Uint8Array, _peer: Peer, options: CallOptions = {}): Promise<Uint8Array[]> {

@@ -94,3 +94,23 @@ export class SocketConnection implements VictimConnection {
     });
   }
 }
+
+/**
+ * A connection to a real dummy's port through its containment link (netns veth or qemu tap), kept
+ * in `open` until it closes so a revert can end it; null when nothing listens there.
+ */
+export async function connectThroughLink(
+  link: { connect(port: number, options: { signal?: AbortSignal }): Promise<Socket | null> },
+  port: number,
+  times: QuietTimes,
+  open: Set<SocketConnection>,
+  signal?: AbortSignal,
+): Promise<VictimConnection | null> {
+  signal?.throwIfAborted();
+  const socket = await link.connect(port, signal ? { signal } : {});
+  if (!socket) return null;
+  socket.setNoDelay(true);
+  const connection = new SocketConnection(socket, times, (closed) => open.delete(closed));
+  open.add(connection);
+  return connection.open(signal);
+}

@@ -14,7 +14,7 @@ import { abortableDelay } from '../abortable-delay.ts';
 import { exchangeDatagram } from '../datagram-exchange.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
 import type { ContainmentAttachment, ContainmentNamespace } from '../netns/containment-namespace.ts';
-import { SocketConnection, type QuietTimes } from '../netns/socket-connection.ts';
+import { connectThroughLink, SocketConnection, type QuietTimes } from '../netns/socket-connection.ts';
 import type { QemuAccelerator } from './accelerator-probe.ts';
 import { containedWrapper, notYetReachable } from './golden-snapshot.ts';
 import { GuestControl } from './guest-control.ts';
@@ -140,13 +140,7 @@ export class QemuVictim implements Victim {
 
   async connect(port: number, _peer: Peer, options: CallOptions = {}): Promise<VictimConnection | null> {
     this.assertUsable('connect');
-    options.signal?.throwIfAborted();
-    const socket = await this.link.connect(port, options.signal ? { signal: options.signal } : {});
-    if (!socket) return null;
-    socket.setNoDelay(true);
-    const connection = new SocketConnection(socket, this.settings.quiet, (closed) => this.connections.delete(closed));
-    this.connections.add(connection);
-    return connection.open(options.signal);
+    return connectThroughLink(this.link, port, this.settings.quiet, this.connections, options.signal);
   }
 
   async sendDatagram(port: number, bytes: Uint8Array, _peer: Peer, options: CallOptions = {}): Promise<Uint8Array[]> {
