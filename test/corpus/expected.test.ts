@@ -139,6 +139,15 @@ describe('EXPECTED.md, capture by capture', { skip }, () => {
     }
   });
 
+  test('internet-host-2004-worm-background (stretch): the DCOM attempts on TCP 1025 compromise an unpatched Windows 2000/XP dummy', async () => {
+    const outcome = await analyze('internet-host-2004-worm-background.pcap');
+    for (const source of ['24.191.223.102', '24.174.179.117']) {
+      const dcom = outcome.verdicts.filter((verdict) => verdict.src_ip === source && verdict.level === 'compromised' && verdict.vulnerability === 'MS03-026');
+      assert.ok(dcom.some((verdict) => /^win-(2000|xp)-/.test(verdict.profile)), `${source}: compromised on a 2000/XP profile`);
+      assert.ok(dcom.every((verdict) => hasEvidence(verdict, 'connect')), 'the worm code connects out');
+    }
+  });
+
   test('cve-2014-0160-heartbleed-attempt: exploited on OpenSSL 1.0.1f, never compromised', async () => {
     const outcome = await analyze('cve-2014-0160-heartbleed-attempt.pcap');
     const exploited = affected(outcome);
