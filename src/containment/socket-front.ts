@@ -33,18 +33,32 @@ export interface SocketFrontOptions {
   server?: Server;
   /**
    * A UDP socket opened elsewhere, instead of `udpPort`, kept open on close like `server`. A reply
-   * from a new port (a TFTP transfer) cannot be given a socket in that other namespace: it is
+   * from a new port (a TFTP transfer) then needs `openTransferSocket`; without it the reply is
    * dropped and counted (`containment.front.transfers_unsupported`).
    */
   udpSocket?: DatagramSocket;
+  /**
+   * Opens the socket that a transfer port's replies go out from and the dummy's answers come back
+   * to, where `udpSocket` was opened (another namespace), made to look like `from` to the dummy.
+   * `release` closes it when the transfer ends. Replies wait (in order) until it is open; a
+   * failure is counted (`containment.front.transfer_socket_failures`) and the transfer dropped.
+   */
+  openTransferSocket?: (from: NetworkAddress) => Promise<{ socket: DatagramSocket; release(): void }>;
   /** a TFTP transfer socket with no traffic for this long is closed (default 30 s) */
   transferIdleMs?: number;
   signal?: AbortSignal;
 }
 
 interface TransferSocket {
-  socket: DatagramSocket;
+  /** null while `openTransferSocket` is still opening it */
+  socket: DatagramSocket | null;
+  /** replies that wait for the socket */
+  waiting: { bytes: Uint8Array; port: number; address: string }[];
+  /** where the dummy thinks the transfer port is */
+  address: string;
+  release: (() => void) | null;
   timer: NodeJS.Timeout;
+  closed: boolean;
 }
 
 export class ContainmentFront {
@@ -175,27 +189,25 @@ export class ContainmentFront {
     });
   }
 
-  /** A datagram from the dummy: to the main socket (`transferPort` null) or to a TFTP transfer socket. */
-  private datagram(message: Buffer, remote: RemoteInfo, transferPort: number | null): void {
+  /** A datagram from the dummy: to the main socket (`transfer` null) or to a TFTP transfer port. */
+  private datagram(message: Buffer, remote: RemoteInfo, transfer: NetworkAddress | null): void {
     if (this.isClosed || this.containment.closed) return;
-    const main = this.udpAddress!;
     const source = { address: remote.address, port: remote.port };
-    const destination = transferPort === null
-      ? this.destination(main, 'udp', source)
-      : { address: this.destination(main, 'udp', source).address, port: transferPort };
+    const destination = transfer ?? this.destination(this.udpAddress!, 'udp', source);
     const replies = this.containment.sendDatagram(destination, new Uint8Array(message), { address: remote.address, port: remote.port });
     for (const reply of replies) this.sendReply(reply, destination, remote);
   }
 
   private sendReply(reply: DatagramReply, destination: NetworkAddress, remote: RemoteInfo): void {
     if (reply.from.port === destination.port && reply.from.address === destination.address) {
-      const socket = this.transfers.get(destination.port)?.socket ?? this.udp!;
-      socket.send(reply.bytes, remote.port, remote.address);
+      const transfer = this.transfers.get(destination.port);
+      if (transfer) this.sendOnTransfer(transfer, reply.bytes, remote);
+      else this.udp!.send(reply.bytes, remote.port, remote.address);
       return;
     }
     // a reply from a new port (a TFTP transfer): a real socket stands for that port
     let transfer = this.transfers.get(reply.from.port);
-    if (!transfer && this.options.udpSocket) {
+    if (!transfer && this.options.udpSocket && !this.options.openTransferSocket) {
       this.containment.counters.add('containment.front.transfers_unsupported');
       return;
     }
@@ -204,18 +216,48 @@ export class ContainmentFront {
         this.containment.counters.add('containment.front.transfers_refused_cap');
         return;
       }
-      const socket = createSocket(isIPv6(this.options.address) ? 'udp6' : 'udp4');
-      const port = reply.from.port;
-      socket.on('message', (message, from) => {
+      transfer = this.openTransfer(reply.from);
+    }
+    this.sendOnTransfer(transfer, reply.bytes, remote);
+  }
+
+  private openTransfer(from: NetworkAddress): TransferSocket {
+    const port = from.port;
+    const transfer: TransferSocket = { socket: null, waiting: [], address: from.address, release: null, timer: this.idleTimer(port), closed: false };
+    this.transfers.set(port, transfer);
+    const serve = (socket: DatagramSocket, release: () => void): void => {
+      transfer.socket = socket;
+      transfer.release = release;
+      socket.on('message', (message, sender) => {
         this.touch(port);
-        this.datagram(message, from, port);
+        this.datagram(message, sender, { address: transfer.address, port });
       });
       socket.on('error', () => this.containment.counters.add('containment.front.udp_errors'));
+      for (const waiting of transfer.waiting.splice(0)) socket.send(waiting.bytes, waiting.port, waiting.address);
+    };
+    if (!this.options.openTransferSocket) {
+      const socket = createSocket(isIPv6(this.options.address) ? 'udp6' : 'udp4');
       socket.bind(0, this.options.address);
-      transfer = { socket, timer: this.idleTimer(port) };
-      this.transfers.set(port, transfer);
+      serve(socket, () => socket.close());
+      return transfer;
     }
-    transfer.socket.send(reply.bytes, remote.port, remote.address);
+    this.options.openTransferSocket(from).then(
+      ({ socket, release }) => {
+        if (transfer.closed) release();
+        else serve(socket, release);
+      },
+      () => {
+        this.containment.counters.add('containment.front.transfer_socket_failures');
+        this.closeTransfer(transfer);
+        if (this.transfers.get(port) === transfer) this.transfers.delete(port);
+      },
+    );
+    return transfer;
+  }
+
+  private sendOnTransfer(transfer: TransferSocket, bytes: Uint8Array, remote: RemoteInfo): void {
+    if (transfer.socket) transfer.socket.send(bytes, remote.port, remote.address);
+    else transfer.waiting.push({ bytes, port: remote.port, address: remote.address });
   }
 
   private idleTimer(port: number): NodeJS.Timeout {
@@ -236,9 +278,11 @@ export class ContainmentFront {
   }
 
   private closeTransfer(transfer: TransferSocket): void {
+    transfer.closed = true;
+    transfer.waiting.length = 0;
     clearTimeout(transfer.timer);
     try {
-      transfer.socket.close();
+      transfer.release?.();
     } catch {
       // already closed
     }

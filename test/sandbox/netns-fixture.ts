@@ -1,6 +1,7 @@
 /**
  * What the netns tests and the revert benchmark run as a dummy: a lower directory holding a few
- * lines of node (an HTTP service on 8080 that can leave a file behind, read it back, and call out),
+ * lines of node (an HTTP service on 8080 that can leave a file behind, read it back, call out, and
+ * start a BusyBox bind shell, as an exploited service would),
  * a profile for it, and the check that says whether this machine can run namespaced dummies.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,13 @@ const SERVICE = String.raw`
 const http = require('node:http');
 const fs = require('node:fs');
 const net = require('node:net');
+const { spawn } = require('node:child_process');
 http.createServer((request, response) => {
+  const shell = /^\/shell\?port=(\d+)$/.exec(request.url);
+  if (shell) {
+    spawn('/bin/busybox', ['nc', '-ll', '-p', shell[1], '-e', '/bin/sh'], { detached: true, stdio: 'ignore' }).unref();
+    return response.end('shell started');
+  }
   if (request.url === '/mark' && request.method === 'POST') { fs.writeFileSync('/var/mark', 'x'); return response.end('marked'); }
   if (request.url === '/mark') return response.end(fs.existsSync('/var/mark') ? 'mark:yes' : 'mark:no');
   if (request.url === '/egress') {

@@ -6,7 +6,8 @@
  * bind shell an exploit opened on the emulated driver, a file on a real machine).
  *
  * What it checks: a created victim answers on its service port and refuses elsewhere; observations
- * are empty when fresh and after revert; state persists between connections until revert and not
+ * are empty when fresh and after revert; a listener the victim opens (when the driver says how to
+ * make it) is reported as a `listen` observation, and not after revert; state persists between connections until revert and not
  * past it; every call honours an AbortSignal; close() and destroy() are idempotent on victims and
  * drivers, the driver cascades them to its victims, and use after close rejects with
  * CT_ERR_INVALID_STATE; supports() agrees with the declared capabilities.
@@ -34,6 +35,8 @@ export interface VictimDriverConformanceOptions {
   findMark(victim: Victim, signal: AbortSignal): Promise<boolean>;
   /** makes the victim record at least one observation; default `leaveMark` */
   provoke?(victim: Victim, signal: AbortSignal): Promise<void>;
+  /** makes the victim open a new listener the way attacker code does (a bind shell); what it opened */
+  openListener?(victim: Victim, signal: AbortSignal): Promise<{ proto: 'tcp' | 'udp'; port: number }>;
   /** the client the victim sees */
   peer?: Peer;
   /** per test; slow drivers (qemu) need more */
@@ -143,6 +146,27 @@ export function victimDriverConformance(name: string, makeDriver: () => VictimDr
           assert.deepEqual(victim.observations(), []);
         }),
       );
+
+      if (options.openListener !== undefined) {
+        const openListener = options.openListener;
+        const listens = (victim: Victim, opened: { proto: string; port: number }): number =>
+          victim.observations().filter((seen) => seen.source === 'dummy' && seen.observation.kind === 'listen' && seen.observation.proto === opened.proto && seen.observation.port === opened.port).length;
+        it('a listener the victim opens is one listen observation; revert forgets it', { timeout }, () =>
+          withDriver(async (driver, signal) => {
+            const victim = await driver.create(options.profile, { signal });
+            assert.equal(victim.observations().some((seen) => seen.source === 'dummy' && seen.observation.kind === 'listen'), false, 'a fresh victim reports a listener');
+            const opened = await openListener(victim, signal);
+            const deadline = Date.now() + 5_000;
+            while (listens(victim, opened) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+            assert.equal(listens(victim, opened), 1, `no listen observation for ${opened.proto}/${opened.port}: ${JSON.stringify(victim.observations())}`);
+            await victim.dwell(300, { signal });
+            assert.equal(listens(victim, opened), 1, 'the same listener was reported twice');
+            await victim.revert({ signal });
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            assert.deepEqual(victim.observations(), [], 'a listener of the previous lease was reported after revert');
+          }),
+        );
+      }
 
       it('state persists between connections until revert, and not past it', { timeout }, () =>
         withDriver(async (driver, signal) => {

@@ -1,11 +1,14 @@
 /**
  * The containment namespace: the one network namespace every dummy's link ends in, shared by the
  * netns driver (a veth per dummy) and the qemu driver (a tap per machine, QEMU running inside
- * this namespace). Whatever a dummy sends meets nftables rules here that redirect all TCP and UDP
- * to the containment front's sockets for that link (the original destination comes back from
- * conntrack), answer ICMP echo locally, and forward nothing: the namespace has no link to the
- * host and no default route, so there is nowhere else for a packet to go. tcpdump on each link
- * writes its pcap. Everything is named with a per-run prefix; `create()` first removes what
+ * this namespace). Each link speaks IPv4 (a /30 of 10.213.0.0/16) and IPv6 (a /64 of the ULA
+ * fd00:213::/48), the dummy's default routes of both families pointing at this namespace.
+ * Whatever a dummy sends meets nftables rules here that redirect all TCP and UDP, of either
+ * family, to the containment front's sockets for that link and family (the original destination
+ * comes back from conntrack), answer ICMP and ICMPv6 echo locally, and forward nothing: the
+ * namespace has no link to the host and no default route, so there is nowhere else for a packet
+ * to go. A TFTP transfer port's replies leave from a socket the agent opens here, source-NATed to
+ * look like the transfer port the dummy expects. tcpdump on each link writes its pcap. Everything is named with a per-run prefix; `create()` first removes what
  * crashed runs left behind, and `close()`/`destroy()` remove namespaces, links, rules and
  * processes, idempotently.
  *
@@ -23,9 +26,10 @@ import { join } from 'node:path';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import { CrashtestError } from '../../../core/index.ts';
-import { listenContainment, type Containment, type ContainmentFront } from '../../../containment/index.ts';
+import { listenContainment, type Containment, type ContainmentFront, type NetworkAddress } from '../../../containment/index.ts';
 import { originalDestination } from './conntrack.ts';
 import { EgressCapture } from './egress-capture.ts';
+import { canonicalAddress } from './ip-address.ts';
 import { NamespaceAgent } from './namespace-agent.ts';
 import { cleanStale, deleteNamespace, newRunPrefix, scratchDirectory } from './namespace-names.ts';
 import { assertNetnsAvailable, runCommand } from './run-command.ts';
@@ -43,18 +47,44 @@ export interface AttachOptions {
 }
 
 const TABLE = 'crashtest';
+/**
+ * Socket hash buckets of namespaces created from inside this one (dummies): private tables, so a
+ * dummy's /proc/net/tcp walks its own few sockets, not the host's 262,144 buckets (Linux 6.1+/6.2+;
+ * older kernels share the host's tables, and a listener scan is slower, not wrong).
+ */
+const CHILD_HASH_ENTRIES = 1_024;
 /** dummy links get 10.213.0.0/16 in /30s: .1 the containment side (gateway), .2 the dummy */
 const SUBNET_FIRST_OCTETS = '10.213';
+/** and fd00:213::/48 in /64s, one per link (the link's index is the subnet id): ::1 the gateway, ::2 the dummy */
+const SUBNET6_PREFIX = 'fd00:213:0';
 
+/**
+ * Front ports per link and family (`tcp_front`, `tcp6_front` …); `transfer4`/`transfer6` map a
+ * TFTP transfer socket (gateway address . port) to the address and port the dummy must see its
+ * replies come from. Redirected flows' replies are un-NATed by conntrack; only new flows from
+ * this namespace (the transfer sockets) meet the postrouting chain.
+ */
 const RULESET = `
 table inet ${TABLE} {
   map tcp_front { type ifname : inet_service; }
   map udp_front { type ifname : inet_service; }
+  map tcp6_front { type ifname : inet_service; }
+  map udp6_front { type ifname : inet_service; }
+  map transfer4 { type ipv4_addr . inet_service : ipv4_addr . inet_service; }
+  map transfer6 { type ipv6_addr . inet_service : ipv6_addr . inet_service; }
   chain prerouting {
     type nat hook prerouting priority dstnat; policy accept;
-    meta l4proto tcp redirect to : iifname map @tcp_front
-    meta l4proto udp redirect to : iifname map @udp_front
+    meta nfproto ipv4 meta l4proto tcp redirect to : iifname map @tcp_front
+    meta nfproto ipv4 meta l4proto udp redirect to : iifname map @udp_front
+    meta nfproto ipv6 meta l4proto tcp redirect to : iifname map @tcp6_front
+    meta nfproto ipv6 meta l4proto udp redirect to : iifname map @udp6_front
     icmp type echo-request redirect
+    icmpv6 type echo-request redirect
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    meta l4proto udp snat ip to ip saddr . udp sport map @transfer4
+    meta l4proto udp snat ip6 to ip6 saddr . udp sport map @transfer6
   }
   chain forward {
     type filter hook forward priority filter; policy drop;
@@ -62,9 +92,20 @@ table inet ${TABLE} {
 }
 `;
 
+/** One family's front sockets on a link, opened in the containment namespace by the agent. */
+export interface FrontSockets {
+  family: 4 | 6;
+  /** the gateway address of this family, where the sockets are bound */
+  gateway: string;
+  tcpServer: Server;
+  udpSocket: DatagramSocket;
+  tcpPort: number;
+  udpPort: number;
+}
+
 /** One dummy's link into the containment: its addresses, its front sockets, its pcap. */
 export class ContainmentAttachment {
-  private front: ContainmentFront | null = null;
+  private fronts: ContainmentFront[] = [];
   private containment: Containment | null = null;
   private isClosed = false;
 
@@ -76,14 +117,16 @@ export class ContainmentAttachment {
     readonly dummyAddress: string,
     /** the containment side's address: the dummy's default gateway and name server */
     readonly gatewayAddress: string,
-    private readonly tcpServer: Server,
-    private readonly udpSocket: DatagramSocket,
-    private readonly tcpFrontPort: number,
-    private readonly udpFrontPort: number,
+    /** the dummy's IPv6 address on its link (a ULA, inside the namespaces only) */
+    readonly dummyAddress6: string,
+    /** the containment side's IPv6 address: the dummy's IPv6 default gateway */
+    readonly gatewayAddress6: string,
+    private readonly sockets: readonly FrontSockets[],
     private readonly capture: EgressCapture,
   ) {}
 
   readonly prefixLength = 30;
+  readonly prefixLength6 = 64;
 
   /** everything seen on the link (both directions), since it was attached */
   get pcapPath(): string {
@@ -100,18 +143,23 @@ export class ContainmentAttachment {
    */
   async route(containment: Containment | null): Promise<void> {
     if (this.isClosed) throw new CrashtestError('CT_ERR_INVALID_STATE', `containment link ${this.interfaceName}: route() after close`);
-    this.front?.destroy();
-    this.front = null;
+    for (const front of this.fronts) front.destroy();
+    this.fronts = [];
     this.containment = containment;
     if (containment === null) return;
     const agentPid = this.space.agentPid;
-    this.front = await listenContainment(containment, {
-      address: this.gatewayAddress,
-      server: this.tcpServer,
-      udpSocket: this.udpSocket,
-      destinationOf: (arrivedAt, transport, source) =>
-        originalDestination(agentPid, transport, source, transport === 'tcp' ? this.tcpFrontPort : this.udpFrontPort) ?? arrivedAt,
-    });
+    for (const sockets of this.sockets) {
+      this.fronts.push(
+        await listenContainment(containment, {
+          address: sockets.gateway,
+          server: sockets.tcpServer,
+          udpSocket: sockets.udpSocket,
+          destinationOf: (arrivedAt, transport, source) =>
+            originalDestination(agentPid, transport, source, transport === 'tcp' ? sockets.tcpPort : sockets.udpPort) ?? arrivedAt,
+          openTransferSocket: (from) => this.space.openTransferSocket(sockets, from),
+        }),
+      );
+    }
   }
 
   /** A TCP connection from the containment namespace to the dummy's `port`; null when refused. */
@@ -135,13 +183,15 @@ export class ContainmentAttachment {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.front?.destroy();
-    this.front = null;
-    this.tcpServer.close();
-    try {
-      this.udpSocket.close();
-    } catch {
-      // closed already
+    for (const front of this.fronts) front.destroy();
+    this.fronts = [];
+    for (const sockets of this.sockets) {
+      sockets.tcpServer.close();
+      try {
+        sockets.udpSocket.close();
+      } catch {
+        // closed already
+      }
     }
     await this.capture.stop();
     await this.space.detach(this);
@@ -183,6 +233,7 @@ export class ContainmentNamespace {
     try {
       await runCommand('ip', ['netns', 'add', name], signal);
       await runCommand('ip', ['-n', name, 'link', 'set', 'lo', 'up'], signal);
+      await runCommand('ip', ['netns', 'exec', name, 'sh', '-c', `echo ${CHILD_HASH_ENTRIES} > /proc/sys/net/ipv4/tcp_child_ehash_entries; echo ${CHILD_HASH_ENTRIES} > /proc/sys/net/ipv4/udp_child_hash_entries`], { ...signal, allowFailure: true });
       await runCommand('ip', ['netns', 'exec', name, 'nft', '-f', '-'], { ...signal, input: RULESET });
       const agent = await NamespaceAgent.start(name, options.signal);
       return new ContainmentNamespace(prefix, name, agent, scratch, pcapDirectory);
@@ -201,30 +252,41 @@ export class ContainmentNamespace {
     return this.agent.pid;
   }
 
+  /** A new network namespace for a dummy, made from inside this one so that it gets small socket tables of its own. */
+  async addDummyNamespace(name: string, options: AttachOptions = {}): Promise<void> {
+    if (this.isClosed) throw new CrashtestError('CT_ERR_INVALID_STATE', `containment namespace ${this.name}: dummy namespace after close`);
+    // nsenter changes the network namespace only: the new name is bound where `ip netns` looks for it
+    await runCommand('nsenter', [`--net=/var/run/netns/${this.name}`, 'ip', 'netns', 'add', name], options.signal ? { signal: options.signal } : {});
+  }
+
   /** A veth from the containment into `peerNamespace` (named `peerName` there, with address and default route set). */
   async attachVeth(id: string, peerNamespace: string, options: AttachOptions & { peerName?: string } = {}): Promise<ContainmentAttachment> {
     const peerName = options.peerName ?? 'eth0';
-    return this.attach(id, 'v', options.signal, async (interfaceName, gateway, dummy, signal) => {
+    return this.attach(id, 'v', options.signal, async (interfaceName, addresses, signal) => {
       await runCommand('ip', ['link', 'add', 'name', interfaceName, 'netns', this.name, 'type', 'veth', 'peer', 'name', peerName, 'netns', peerNamespace], signal);
-      // no IPv6 link-local chatter: the containment speaks IPv4
+      // no link-local addresses or router solicitations: each side gets its two addresses, nothing else;
+      // nodad, because duplicate address detection would hold the IPv6 address back for a second
       await runCommand('ip', ['-n', peerNamespace, '-batch', '-'], {
         ...signal,
-        input: [`link set dev ${peerName} addrgenmode none`, `addr add ${dummy}/30 dev ${peerName}`, 'link set lo up', `link set ${peerName} up`, `route add default via ${gateway}`, ''].join('\n'),
+        input: [
+          `link set dev ${peerName} addrgenmode none`,
+          `addr add ${addresses.dummy}/30 dev ${peerName}`,
+          `addr add ${addresses.dummy6}/64 dev ${peerName} nodad`,
+          'link set lo up',
+          `link set ${peerName} up`,
+          `route add default via ${addresses.gateway}`,
+          `route add default via ${addresses.gateway6}`,
+          '',
+        ].join('\n'),
       });
-      await runCommand('ip', ['-n', this.name, '-batch', '-'], {
-        ...signal,
-        input: [`link set dev ${interfaceName} addrgenmode none`, `addr add ${gateway}/30 dev ${interfaceName}`, `link set ${interfaceName} up`, ''].join('\n'),
-      });
+      await runCommand('ip', ['-n', this.name, '-batch', '-'], { ...signal, input: gatewayCommands(interfaceName, addresses, []) });
     });
   }
 
   /** A tap device in the containment namespace for a QEMU that runs inside it (`ip netns exec name qemu … -netdev tap,ifname=…,script=no`). */
   async attachTap(id: string, options: AttachOptions = {}): Promise<ContainmentAttachment> {
-    return this.attach(id, 't', options.signal, async (interfaceName, gateway, _dummy, signal) => {
-      await runCommand('ip', ['-n', this.name, '-batch', '-'], {
-        ...signal,
-        input: [`tuntap add dev ${interfaceName} mode tap`, `link set dev ${interfaceName} addrgenmode none`, `addr add ${gateway}/30 dev ${interfaceName}`, `link set ${interfaceName} up`, ''].join('\n'),
-      });
+    return this.attach(id, 't', options.signal, async (interfaceName, addresses, signal) => {
+      await runCommand('ip', ['-n', this.name, '-batch', '-'], { ...signal, input: gatewayCommands(interfaceName, addresses, [`tuntap add dev ${interfaceName} mode tap`]) });
     });
   }
 
@@ -232,7 +294,7 @@ export class ContainmentNamespace {
     id: string,
     kind: 'v' | 't',
     abortSignal: AbortSignal | undefined,
-    makeLink: (interfaceName: string, gateway: string, dummy: string, signal: { signal?: AbortSignal }) => Promise<void>,
+    makeLink: (interfaceName: string, addresses: LinkAddresses, signal: { signal?: AbortSignal }) => Promise<void>,
   ): Promise<ContainmentAttachment> {
     if (this.isClosed) throw new CrashtestError('CT_ERR_INVALID_STATE', `containment namespace ${this.name}: attach after close`);
     abortSignal?.throwIfAborted();
@@ -241,18 +303,32 @@ export class ContainmentNamespace {
     const interfaceName = `${kind}${index}`;
     const base = index * 4;
     const subnet = `${SUBNET_FIRST_OCTETS}.${base >> 8}`;
-    const gateway = `${subnet}.${(base & 255) + 1}`;
-    const dummy = `${subnet}.${(base & 255) + 2}`;
+    const addresses: LinkAddresses = {
+      gateway: `${subnet}.${(base & 255) + 1}`,
+      dummy: `${subnet}.${(base & 255) + 2}`,
+      gateway6: canonicalAddress(`${SUBNET6_PREFIX}:${index.toString(16)}::1`),
+      dummy6: canonicalAddress(`${SUBNET6_PREFIX}:${index.toString(16)}::2`),
+    };
     const signal = abortSignal ? { signal: abortSignal } : {};
-    let tcp: { server: Server; port: number } | null = null;
-    let udp: { socket: DatagramSocket; port: number } | null = null;
+    const sockets: FrontSockets[] = [];
     try {
-      await makeLink(interfaceName, gateway, dummy, signal);
-      tcp = await this.agent.listenTcp(gateway);
-      udp = await this.agent.bindUdp(gateway);
+      await makeLink(interfaceName, addresses, signal);
+      for (const [family, gateway] of [[4, addresses.gateway], [6, addresses.gateway6]] as const) {
+        const tcp = await this.agent.listenTcp(gateway);
+        const udp = await this.agent.bindUdp(gateway).catch((error: unknown) => {
+          tcp.server.close();
+          throw error;
+        });
+        sockets.push({ family, gateway, tcpServer: tcp.server, udpSocket: udp.socket, tcpPort: tcp.port, udpPort: udp.port });
+      }
       await runCommand('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], {
         ...signal,
-        input: `add element inet ${TABLE} tcp_front { "${interfaceName}" : ${tcp.port} }\nadd element inet ${TABLE} udp_front { "${interfaceName}" : ${udp.port} }\n`,
+        input: sockets
+          .flatMap((front) => {
+            const suffix = front.family === 6 ? '6' : '';
+            return [`add element inet ${TABLE} tcp${suffix}_front { "${interfaceName}" : ${front.tcpPort} }`, `add element inet ${TABLE} udp${suffix}_front { "${interfaceName}" : ${front.udpPort} }`];
+          })
+          .join('\n') + '\n',
       });
       let attachment: ContainmentAttachment | null = null;
       const capture = await EgressCapture.start({
@@ -262,15 +338,47 @@ export class ContainmentNamespace {
         onEcho: (destination, bytes) => attachment?.echo(destination, bytes),
         ...signal,
       });
-      attachment = new ContainmentAttachment(this, interfaceName, dummy, gateway, tcp.server, udp.socket, tcp.port, udp.port, capture);
+      attachment = new ContainmentAttachment(this, interfaceName, addresses.dummy, addresses.gateway, addresses.dummy6, addresses.gateway6, sockets, capture);
       this.attachments.add(attachment);
       return attachment;
     } catch (error) {
-      tcp?.server.close();
-      udp?.socket.close();
+      for (const front of sockets) {
+        front.tcpServer.close();
+        front.udpSocket.close();
+      }
       await this.removeLink(interfaceName);
       throw error;
     }
+  }
+
+  /**
+   * @internal A TFTP transfer port for one link: a UDP socket on the gateway, whose datagrams the
+   * postrouting chain rewrites to come from `from` (where the dummy's client expects its server's
+   * new port); the dummy's answers to `from` are un-NATed back to it by conntrack.
+   */
+  async openTransferSocket(sockets: FrontSockets, from: NetworkAddress): Promise<{ socket: DatagramSocket; release(): void }> {
+    if (this.isClosed) throw new CrashtestError('CT_ERR_INVALID_STATE', `containment namespace ${this.name}: transfer socket after close`);
+    const { socket, port } = await this.agent.bindUdp(sockets.gateway);
+    const map = sockets.family === 6 ? 'transfer6' : 'transfer4';
+    const element = `{ ${sockets.gateway} . ${port} : ${from.address} . ${from.port} }`;
+    try {
+      await runCommand('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], { input: `add element inet ${TABLE} ${map} ${element}\n` });
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    return {
+      socket,
+      release: () => {
+        try {
+          socket.close();
+        } catch {
+          // closed already
+        }
+        if (this.isClosed) return;
+        void runCommand('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], { allowFailure: true, input: `delete element inet ${TABLE} ${map} { ${sockets.gateway} . ${port} }\n` }).catch(() => {});
+      },
+    };
   }
 
   /** @internal a link's close() calls this */
@@ -293,7 +401,7 @@ export class ContainmentNamespace {
     // deleting one end of a veth deletes the pair; the map elements go with a best effort
     await runCommand('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], {
       allowFailure: true,
-      input: `delete element inet ${TABLE} tcp_front { "${interfaceName}" }\ndelete element inet ${TABLE} udp_front { "${interfaceName}" }\n`,
+      input: ['tcp_front', 'udp_front', 'tcp6_front', 'udp6_front'].map((map) => `delete element inet ${TABLE} ${map} { "${interfaceName}" }\n`).join(''),
     });
     await runCommand('ip', ['-n', this.name, 'link', 'delete', interfaceName], { allowFailure: true });
   }
@@ -316,4 +424,24 @@ export class ContainmentNamespace {
     await deleteNamespace(this.name);
     rmSync(this.scratchDirectory, { recursive: true, force: true });
   }
+}
+
+/** The four addresses of one link. */
+interface LinkAddresses {
+  gateway: string;
+  dummy: string;
+  gateway6: string;
+  dummy6: string;
+}
+
+/** `ip -batch` lines for the containment side of a link: both gateway addresses, no link-local. */
+function gatewayCommands(interfaceName: string, addresses: LinkAddresses, before: readonly string[]): string {
+  return [
+    ...before,
+    `link set dev ${interfaceName} addrgenmode none`,
+    `addr add ${addresses.gateway}/30 dev ${interfaceName}`,
+    `addr add ${addresses.gateway6}/64 dev ${interfaceName} nodad`,
+    `link set ${interfaceName} up`,
+    '',
+  ].join('\n');
 }

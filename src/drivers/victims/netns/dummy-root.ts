@@ -75,7 +75,7 @@ export class DummyRoot {
     const directory = join(space.scratchDirectory, id);
     const options = signal ? { signal } : {};
     try {
-      await runCommand('ip', ['netns', 'add', namespace], options);
+      await space.addDummyNamespace(namespace, options);
       const attachment = await space.attachVeth(id, namespace, options);
       return new DummyRoot(namespace, attachment, directory, spec);
     } catch (error) {
@@ -86,6 +86,11 @@ export class DummyRoot {
 
   get address(): string {
     return this.attachment.dummyAddress;
+  }
+
+  /** a process inside the copy's network namespace while it runs (its launcher), for /proc/<pid>/net */
+  get launcherPid(): number | null {
+    return this.running ? (this.launcher!.pid ?? null) : null;
   }
 
   get running(): boolean {

@@ -1,17 +1,22 @@
 /**
  * The pcap of one dummy's link, taken by tcpdump on the containment side of it (inside the
  * containment namespace, so nothing is captured on the host's own interfaces). The stream passes
- * through this process on its way to the file so that ICMP echo requests, which no socket
- * receives, still become egress events.
+ * through this process on its way to the file so that ICMP and ICMPv6 echo requests, which no
+ * socket receives, still become egress events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { CrashtestError } from '../../../core/index.ts';
+import { ipv6FromBytes } from './ip-address.ts';
 
 const PCAP_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 16;
 const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
 const ICMP_ECHO_REQUEST = 8;
+const IPV6_HEADER_BYTES = 40;
+const NEXT_HEADER_ICMPV6 = 58;
+const ICMPV6_ECHO_REQUEST = 128;
 
 export interface EgressCaptureOptions {
   namespace: string;
@@ -91,11 +96,18 @@ export class EgressCapture {
   }
 
   private frame(frame: Buffer): void {
+    if (frame.length >= 14 + IPV6_HEADER_BYTES + 8 && frame.readUInt16BE(12) === ETHERTYPE_IPV6) return this.frame6(frame.subarray(14));
     if (frame.length < 14 + 20 || frame.readUInt16BE(12) !== ETHERTYPE_IPV4) return;
     const ip = frame.subarray(14);
     const headerBytes = (ip[0]! & 0x0f) * 4;
     if (ip[9] !== 1 || ip.length < headerBytes + 8 || ip[headerBytes] !== ICMP_ECHO_REQUEST) return;
     const destination = `${ip[16]}.${ip[17]}.${ip[18]}.${ip[19]}`;
     this.options.onEcho(destination, Math.max(0, ip.readUInt16BE(2) - headerBytes - 8));
+  }
+
+  /** An ICMPv6 echo request right after the fixed header (ping6 adds no extension headers). */
+  private frame6(ip: Buffer): void {
+    if (ip[6] !== NEXT_HEADER_ICMPV6 || ip[IPV6_HEADER_BYTES] !== ICMPV6_ECHO_REQUEST) return;
+    this.options.onEcho(ipv6FromBytes(ip.subarray(24, 40)), Math.max(0, ip.readUInt16BE(4) - 8));
   }
 }

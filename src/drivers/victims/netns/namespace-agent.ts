@@ -22,7 +22,7 @@ process.on('message', (m) => {
     server.on('error', (error) => fail(m.id, error));
     server.listen(m.port, m.address, () => process.send({ id: m.id, port: server.address().port }, server, () => server.close()));
   } else if (m.op === 'bind-udp') {
-    const socket = dgram.createSocket('udp4');
+    const socket = dgram.createSocket(m.address.includes(':') ? 'udp6' : 'udp4');
     socket.on('error', (error) => fail(m.id, error));
     socket.bind(m.port, m.address, () => process.send({ id: m.id, port: socket.address().port }, socket, () => socket.close()));
   } else if (m.op === 'connect') {

@@ -16,6 +16,7 @@ import { Counters, CrashtestError } from '../../../core/index.ts';
 import type { CallOptions, DriverCapabilities, VictimDriver } from '../../../sandbox/index.ts';
 import { ContainmentNamespace } from './containment-namespace.ts';
 import type { DummyRootSpec } from './dummy-root.ts';
+import { DEFAULT_LISTENER_POLL_MS } from './listener-watch.ts';
 import { NetnsVictim } from './netns-victim.ts';
 import { assertNetnsAvailable } from './run-command.ts';
 
@@ -45,6 +46,8 @@ export interface NetnsDriverOptions {
   answerMs?: number;
   quietMs?: number;
   datagramWaitMs?: number;
+  /** how often a leased dummy's new listeners are looked for between observations() calls (default 500 ms; 0: only at those calls) */
+  listenerPollMs?: number;
   /** sinks, sinkhole and limits of each lease's containment */
   containment?: Partial<Omit<ContainmentOptions, 'dummyId' | 'profileId' | 'onEvent'>>;
   counters?: Counters;
@@ -107,6 +110,7 @@ export class NetnsDriver implements VictimDriver {
       maxDwellMs: this.options.maxDwellMs ?? 2_000,
       quiet: { greetingMs: this.options.greetingMs ?? 30, answerMs: this.options.answerMs ?? 2_000, quietMs: this.options.quietMs ?? 50 },
       datagramWaitMs: this.options.datagramWaitMs ?? 100,
+      listenerPollMs: this.options.listenerPollMs ?? DEFAULT_LISTENER_POLL_MS,
       containment: this.options.containment ?? {},
       counters: this.counters,
     }, options.signal);

@@ -4,7 +4,9 @@
  * agent opens the connections there and hands them over), so the host never has a link to a
  * dummy; the dummy sees the containment side of its link as the client, not the captured peer.
  * Each lease gets a fresh `Containment`; what reaches it becomes `{ source: 'containment' }`
- * observations. Revert kills every process of the copy, discards its upper layer and starts the
+ * observations. Each lease also gets a fresh listener baseline: a TCP or UDP port the dummy
+ * starts listening on afterwards (a bind shell) becomes a `{ source: 'dummy' }` `listen`
+ * observation, looked for at every observations() call and every `listenerPollMs`. Revert kills every process of the copy, discards its upper layer and starts the
  * services again; with a warm spare, the spare (already answering) takes over at once and the old
  * copy is recycled into the next spare in the background.
  */
@@ -17,6 +19,7 @@ import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '.
 import type { Socket } from 'node:net';
 import type { ContainmentNamespace } from './containment-namespace.ts';
 import { DummyRoot, type DummyRootSpec } from './dummy-root.ts';
+import { ListenerWatch } from './listener-watch.ts';
 import { connectThroughLink, SocketConnection, type QuietTimes } from './socket-connection.ts';
 
 export interface NetnsVictimSettings {
@@ -33,6 +36,8 @@ export interface NetnsVictimSettings {
   quiet: QuietTimes;
   /** datagram answers are collected this long (ms) */
   datagramWaitMs: number;
+  /** new listeners are looked for this often between observations() calls (ms; 0: only at those calls) */
+  listenerPollMs: number;
   containment: Partial<Omit<ContainmentOptions, 'dummyId' | 'profileId' | 'onEvent'>>;
   counters: Counters;
 }
@@ -46,6 +51,8 @@ export class NetnsVictim implements Victim {
   private spareCount = 0;
   private containment: Containment | null = null;
   private feed: Observation[] = [];
+  private listeners: ListenerWatch | null = null;
+  private listenerTimer: NodeJS.Timeout | null = null;
   private readonly connections = new Set<SocketConnection>();
   private death: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private isClosed = false;
@@ -161,12 +168,14 @@ export class NetnsVictim implements Victim {
   }
 
   observations(): readonly Observation[] {
+    if (!this.isClosed) this.listeners?.scan();
     return this.feed;
   }
 
   async revert(options: CallOptions = {}): Promise<void> {
     this.assertUsable('revert');
     options.signal?.throwIfAborted();
+    this.stopWatchingListeners();
     this.dropConnections();
     const old = this.copy;
     try {
@@ -210,12 +219,13 @@ export class NetnsVictim implements Victim {
     });
   }
 
-  /** A fresh containment for the next lease: the observations start empty. */
+  /** A fresh containment and listener baseline for the next lease: the observations start empty. */
   private async route(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.containment?.close();
     const feed: Observation[] = [];
     this.feed = feed;
+    this.watchListeners(feed);
     this.containment = new Containment({
       ...this.settings.containment,
       dummyId: this.id,
@@ -224,6 +234,24 @@ export class NetnsVictim implements Victim {
       onEvent: (event) => feed.push({ source: 'containment', event }),
     });
     await this.copy.attachment.route(this.containment);
+  }
+
+  /** The baseline is what listens now, with the services up; the timer catches listeners that come and go between calls. */
+  private watchListeners(feed: Observation[]): void {
+    this.stopWatchingListeners();
+    const pid = this.copy.launcherPid;
+    this.listeners = pid === null ? null : new ListenerWatch(pid, this.settings.counters, (observation) => feed.push({ source: 'dummy', observation }));
+    if (this.listeners && this.settings.listenerPollMs > 0) {
+      const watch = this.listeners;
+      this.listenerTimer = setInterval(() => watch.scan(), this.settings.listenerPollMs);
+      this.listenerTimer.unref();
+    }
+  }
+
+  private stopWatchingListeners(): void {
+    if (this.listenerTimer) clearInterval(this.listenerTimer);
+    this.listenerTimer = null;
+    this.listeners = null;
   }
 
   private inBackground(work: Promise<unknown>): void {
@@ -263,6 +291,7 @@ export class NetnsVictim implements Victim {
   private async shutdown(): Promise<void> {
     this.isClosed = true;
     this.onClosed?.();
+    this.stopWatchingListeners();
     this.dropConnections();
     this.containment?.close();
     for (const run of [...this.runNow]) run();

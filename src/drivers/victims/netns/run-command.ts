@@ -51,7 +51,7 @@ export function findCommand(name: string): string | null {
 }
 
 /** Why namespaced dummies cannot run here, or null when they can (root, and every tool present). */
-export function netnsUnavailableReason(tools: readonly string[] = ['ip', 'nft', 'tcpdump', 'unshare']): string | null {
+export function netnsUnavailableReason(tools: readonly string[] = ['ip', 'nft', 'tcpdump', 'unshare', 'nsenter']): string | null {
   if (process.platform !== 'linux') return `network namespaces need Linux, this is ${process.platform}`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return `network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN); running as uid ${process.getuid()}`;
   const missing = tools.filter((tool) => findCommand(tool) === null);
