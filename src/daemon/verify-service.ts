@@ -23,15 +23,15 @@ export interface VerifyResult {
   missingKinds: string[];
 }
 
-/** The bundle's dialog as a session, as flow would have made it. */
-export function sessionFromBundle(bundle: ReplayBundle): Session {
+/** The bundle's dialog (or one of its companions) as a session, as flow would have made it. */
+export function sessionFromBundle(bundle: ReplayBundle, played: Pick<ReplayBundle, 'client' | 'flowId' | 'dialog'> = bundle): Session {
   const start = bundle.created ? Date.parse(bundle.created.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) / 1000 : 0;
   const base = Number.isFinite(start) ? start : 0;
   const stats = () => ({ frames: 0, bytes: 0, payloadBytes: 0, missingBytes: 0 });
   return {
-    id: bundle.flowId ?? 1,
+    id: played.flowId ?? 1,
     proto: bundle.proto,
-    client: { ip: bundle.client.ip, port: bundle.client.port, mac: -1, ttl: -1 },
+    client: { ip: played.client.ip, port: played.client.port, mac: -1, ttl: -1 },
     server: { ip: bundle.server.ip, port: bundle.server.port, mac: -1, ttl: -1 },
     vlan: -1,
     innerVlan: -1,
@@ -44,7 +44,7 @@ export function sessionFromBundle(bundle: ReplayBundle): Session {
     midstream: false,
     truncated: false,
     endReason: 'end_of_capture',
-    turns: bundle.dialog.map((turn) => {
+    turns: played.dialog.map((turn) => {
       const at = Math.floor(base) * 1e6 + turn.timeOffsetMicroseconds;
       return { direction: turn.direction, seconds: Math.floor(at / 1e6), nanoseconds: (at % 1e6) * 1000, data: turn.data };
     }),
@@ -58,11 +58,13 @@ export async function verifyBundle(path: string, options: { signal?: AbortSignal
   const profile = catalogue.get(bundle.profile);
   const session = sessionFromBundle(bundle);
   const service = new ServiceIdentifier(catalogue).identify(session);
+  // a multi-connection exploit's other connections, played after it on the same dummy
+  const companions = (bundle.companions ?? []).map((companion) => sessionFromBundle(bundle, companion));
   const farm = createEmulatedFarm({ counters: new Counters() });
   try {
     const outcome = await farm.lease(
       profile,
-      (victim) => detonateOnVictim(victim, profile, [{ session, serviceKind: service?.kind ?? '' }], { dwellMs: bundle.dwellMs, ...(options.signal ? { signal: options.signal } : {}) }),
+      (victim) => detonateOnVictim(victim, profile, [session, ...companions].map((played) => ({ session: played, serviceKind: service?.kind ?? '' })), { dwellMs: bundle.dwellMs, ...(options.signal ? { signal: options.signal } : {}) }),
       options.signal,
     );
     let level = outcome.level;

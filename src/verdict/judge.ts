@@ -98,7 +98,13 @@ function dummyEvidence(observation: DummyObservation): EvidenceItem | null {
     case 'file':
       return { kind: 'file', path: observation.path, bytes: observation.bytes, origin: observation.origin };
     case 'implant':
-      return { kind: 'implant', name: observation.name, origin: observation.origin };
+      return {
+        kind: 'implant',
+        name: observation.name,
+        origin: observation.origin,
+        ...(observation.mechanism ? { mechanism: observation.mechanism } : {}),
+        ...(observation.detail ? { detail: observation.detail } : {}),
+      };
     case 'lookup':
       return { kind: 'lookup', expression: observation.expression.slice(0, 1024), resolved: observation.resolved.slice(0, 1024), origin: observation.origin };
     case 'answered':

@@ -95,6 +95,21 @@ describe('EXPECTED.md, capture by capture', { skip }, () => {
     for (const verdict of affected(outcome)) assert.equal(verdict.vulnerability, 'MS17-010');
   });
 
+  test('ms17-010-eternalblue-success-win7 (stretch): the x64 kernel payload, from the groom connections, hooks srv.sys on the Windows 7 SP1 x64 dummy', async () => {
+    const outcome = await analyze('ms17-010-eternalblue-success-win7.pcap');
+    const compromised = outcome.verdicts.filter((verdict) => verdict.level === 'compromised');
+    const onWin7 = compromised.filter((verdict) => verdict.profile === 'win-7-sp1-x64');
+    assert.ok(onWin7.length > 0, 'compromised on Windows 7 SP1 x64');
+    for (const verdict of compromised) {
+      assert.equal(verdict.vulnerability, 'MS17-010');
+      assert.equal(verdict.src_ip, '192.168.198.204');
+      assert.match(verdict.profile, /-x64$|^win-2008/, 'only x64 kernels run the x64 payload');
+      assert.ok(hasEvidence(verdict, 'code', { bits: 64 }));
+      assert.ok(hasEvidence(verdict, 'implant', { mechanism: 'dispatch_hook', name: 'srv.sys!SrvTransaction2DispatchTable[TRANS2_SESSION_SETUP]' }));
+    }
+    assert.deepEqual(outcome.verdicts.filter((verdict) => verdict.profile === 'win-7-sp1-x64-ms17-010' && verdict.level !== 'attempted'), []);
+  });
+
   test('ms17-010-doublepulsar-ping-infected-win7: no dummy compromise; the real host answers the implant check', async () => {
     const outcome = await analyze('ms17-010-doublepulsar-ping-infected-win7.pcap');
     atMostAttempted(outcome);
@@ -109,6 +124,18 @@ describe('EXPECTED.md, capture by capture', { skip }, () => {
       assert.equal(verdict.vulnerability, 'MS17-010');
       assert.equal(verdict.src_ip, '10.99.99.8');
     }
+  });
+
+  test('ms17-010-eternalromance-success-2008r2 (stretch): compromised on Windows Server 2008 R2, the implant installed by its kernel payload', async () => {
+    const outcome = await analyze('ms17-010-eternalromance-success-2008r2.pcap');
+    const compromised = outcome.verdicts.filter((verdict) => verdict.level === 'compromised');
+    assert.ok(compromised.some((verdict) => verdict.profile.startsWith('win-2008r2')), 'compromised on Windows Server 2008 R2');
+    for (const verdict of compromised) {
+      assert.equal(verdict.vulnerability, 'MS17-010');
+      assert.equal(verdict.src_ip, '10.99.99.8');
+      assert.ok(hasEvidence(verdict, 'implant', { mechanism: 'dispatch_hook', name: 'srv.sys!SrvTransaction2DispatchTable[TRANS2_SESSION_SETUP]' }));
+    }
+    assert.deepEqual(outcome.verdicts.filter((verdict) => verdict.profile.endsWith('-ms17-010') && verdict.level !== 'attempted'), []);
   });
 
   test('blaster-msblast-shell-4444: no dummy compromise; the real host serves a shell on :4444', async () => {

@@ -2,7 +2,7 @@ import { CrashtestError } from '../../core/index.ts';
 import { EVENT_TIMESTAMP_PATTERN } from '../event-timestamp.ts';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../evidence-item.ts';
 import { VERDICT_LEVELS, type VerdictLevel } from '../verdict-level.ts';
-import type { ReplayBundle, ReplayBundleTurn } from './replay-bundle.ts';
+import type { ReplayBundle, ReplayBundleCompanion, ReplayBundleTurn } from './replay-bundle.ts';
 
 export const BUNDLE_FORMAT = 'crashtest-replay-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -11,8 +11,12 @@ const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const IP = /^[0-9A-Fa-f:.]{2,45}$/;
 const TOP_LEVEL_KEYS = new Set([
   'format', 'format_version', 'crashtest_version', 'created', 'profile', 'proto', 'client', 'server',
-  'flow_id', 'vulnerability', 'dialog', 'dwell_ms', 'expected',
+  'flow_id', 'vulnerability', 'dialog', 'companions', 'dwell_ms', 'expected',
 ]);
+
+function encodeTurns(turns: readonly ReplayBundleTurn[]): Array<Record<string, unknown>> {
+  return turns.map((turn) => ({ direction: turn.direction, time_offset_us: turn.timeOffsetMicroseconds, data_base64: turn.data.toString('base64') }));
+}
 
 /** bundle.json text: the schema's snake_case, bytes in base64, indented for people who open it. */
 export function encodeBundle(bundle: ReplayBundle): string {
@@ -27,7 +31,14 @@ export function encodeBundle(bundle: ReplayBundle): string {
     server: { ip: bundle.server.ip, port: bundle.server.port },
     ...(bundle.flowId !== undefined && { flow_id: bundle.flowId }),
     ...(bundle.vulnerability !== undefined && { vulnerability: bundle.vulnerability }),
-    dialog: bundle.dialog.map((turn) => ({ direction: turn.direction, time_offset_us: turn.timeOffsetMicroseconds, data_base64: turn.data.toString('base64') })),
+    dialog: encodeTurns(bundle.dialog),
+    ...(bundle.companions !== undefined && {
+      companions: bundle.companions.map((companion) => ({
+        client: { ip: companion.client.ip, port: companion.client.port },
+        ...(companion.flowId !== undefined && { flow_id: companion.flowId }),
+        dialog: encodeTurns(companion.dialog),
+      })),
+    }),
     dwell_ms: bundle.dwellMs,
     expected: { level: bundle.expected.level, evidence_kinds: [...bundle.expected.evidenceKinds] },
   };
@@ -67,6 +78,7 @@ export function decodeBundle(text: string, source = 'bundle.json'): ReplayBundle
     bundle.created = created;
   }
   if (root.flow_id !== undefined) bundle.flowId = check.integer(root.flow_id, 'flow_id', 0);
+  if (root.companions !== undefined) bundle.companions = check.companions(root.companions);
   if (root.vulnerability !== undefined) bundle.vulnerability = check.string(root.vulnerability, 'vulnerability', 0);
   return bundle;
 }
@@ -114,10 +126,22 @@ class BundleChecker {
     return { ip, port: this.integer(peer.port, `${key}.port`, 0, 65535) };
   }
 
-  dialog(value: unknown): ReplayBundleTurn[] {
-    if (!Array.isArray(value) || value.length === 0) this.fail('dialog', 'must be a non-empty array', value);
+  companions(value: unknown): ReplayBundleCompanion[] {
+    if (!Array.isArray(value)) this.fail('companions', 'must be an array', value);
     return (value as unknown[]).map((item, index) => {
-      const key = `dialog[${index}]`;
+      const key = `companions[${index}]`;
+      const companion = this.object(item, key);
+      this.exactKeys(companion, key, ['client', 'flow_id', 'dialog']);
+      const decoded: ReplayBundleCompanion = { client: this.peer(companion.client, `${key}.client`), dialog: this.dialog(companion.dialog, `${key}.dialog`, 0) };
+      if (companion.flow_id !== undefined) decoded.flowId = this.integer(companion.flow_id, `${key}.flow_id`, 0);
+      return decoded;
+    });
+  }
+
+  dialog(value: unknown, name = 'dialog', minItems = 1): ReplayBundleTurn[] {
+    if (!Array.isArray(value) || value.length < minItems) this.fail(name, minItems > 0 ? 'must be a non-empty array' : 'must be an array', value);
+    return (value as unknown[]).map((item, index) => {
+      const key = `${name}[${index}]`;
       const turn = this.object(item, key);
       this.exactKeys(turn, key, ['direction', 'time_offset_us', 'data_base64']);
       const data = turn.data_base64;

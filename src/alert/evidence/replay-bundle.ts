@@ -25,14 +25,27 @@ export interface ReplayBundle {
   flowId?: number;
   vulnerability?: string;
   dialog: ReplayBundleTurn[];
+  /**
+   * the sender's other connections to the same service, opened while the causal session was open
+   * and played after it on the same dummy (a multi-connection exploit such as EternalBlue)
+   */
+  companions?: ReplayBundleCompanion[];
   dwellMs: number;
   expected: { level: VerdictLevel; evidenceKinds: EvidenceKind[] };
+}
+
+/** One companion connection: its client port (the server is the bundle's) and its turns. */
+export interface ReplayBundleCompanion {
+  client: { ip: string; port: number };
+  flowId?: number;
+  dialog: ReplayBundleTurn[];
 }
 
 export interface ReplayBundleInput {
   crashtestVersion: string;
   created?: string;
   session: Pick<Session, 'id' | 'proto' | 'client' | 'server' | 'turns'>;
+  companions?: ReadonlyArray<Pick<Session, 'id' | 'client' | 'turns'>>;
   profile: string;
   vulnerability?: string;
   dwellMs: number;
@@ -44,12 +57,7 @@ export interface ReplayBundleInput {
 /** A bundle from the causal session; turn bytes are copied (session turns may be lent views). */
 export function buildReplayBundle(input: ReplayBundleInput): ReplayBundle {
   const { session } = input;
-  const first = session.turns[0];
-  const dialog = session.turns.map((turn) => ({
-    direction: turn.direction,
-    timeOffsetMicroseconds: first === undefined ? 0 : microsecondsBetween(first, turn),
-    data: Buffer.from(turn.data),
-  }));
+  const dialog = dialogOf(session.turns);
   const bundle: ReplayBundle = {
     crashtestVersion: input.crashtestVersion,
     profile: input.profile,
@@ -61,9 +69,21 @@ export function buildReplayBundle(input: ReplayBundleInput): ReplayBundle {
     dwellMs: input.dwellMs,
     expected: { level: input.level, evidenceKinds: [...new Set(input.evidenceKinds)] },
   };
+  if (input.companions && input.companions.length > 0) {
+    bundle.companions = input.companions.map((companion) => ({ client: { ip: companion.client.ip, port: companion.client.port }, flowId: companion.id, dialog: dialogOf(companion.turns) }));
+  }
   if (input.created !== undefined) bundle.created = input.created;
   if (input.vulnerability !== undefined) bundle.vulnerability = input.vulnerability;
   return bundle;
+}
+
+function dialogOf(turns: Session['turns']): ReplayBundleTurn[] {
+  const first = turns[0];
+  return turns.map((turn) => ({
+    direction: turn.direction,
+    timeOffsetMicroseconds: first === undefined ? 0 : microsecondsBetween(first, turn),
+    data: Buffer.from(turn.data),
+  }));
 }
 
 /** never negative: turns out of time order (clock steps) count as simultaneous */

@@ -12,6 +12,7 @@ import { ACTIVE_KINDS, type BehaviourEvent, type BehaviourTrace } from '../behav
 import type { Disassembler } from '../behaviour/disassembly.ts';
 import { EmulatedRun, profileShellcode, type ProfileTarget } from '../finder/profile-shellcode.ts';
 import type { ApplicationModule, WindowsVersion } from '../windows/windows-process.ts';
+import { kernelImplantOf } from '../windows-kernel/kernel-implant.ts';
 import type { CodeHints, DummyObservation, ExploitReport } from '../services/observation.ts';
 import type { HostState, ServiceHost, ShellKind } from '../services/service.ts';
 
@@ -43,8 +44,6 @@ export interface EmulatedHostOptions {
 const LOG4J_VULNERABILITY = 'CVE-2021-44228';
 /** `${jndi:`, or a nested lookup (`${${lower:j}ndi:`, `${${::-j}…`) that can spell it */
 const JNDI_LOOKUP_SHAPE = /\$\{\s*(jndi\s*:|\$\{)/i;
-/** the name the SMB emulator checks when a backdoor ping arrives */
-const IMPLANT_NAME = 'doublepulsar';
 /**
  * Calls one code run records before it stops: by then its behaviour is plain (a worm's sends repeat
  * for ever), and the rest of the budget would only cost time.
@@ -230,10 +229,11 @@ export class EmulatedHost implements ServiceHost {
   /** Process starts and file writes of attacker code are observations of their own (verdict evidence). */
   private deriveFromTrace(trace: BehaviourTrace, origin: string): void {
     for (const event of trace.events) {
-      if (event.api === 'kernel.implant') {
-        // a hooked SMB dispatch table is the DoublePulsar-style implant: later checks find it installed
-        this.state.implants.add(IMPLANT_NAME);
-        this.observe({ kind: 'implant', at: this.virtualMs, name: IMPLANT_NAME, origin });
+      const implant = kernelImplantOf(event);
+      if (implant) {
+        // what the kernel code changed stays until revert: a service whose dispatch slot it hooked finds it
+        this.state.implants.add(implant.name);
+        this.observe({ kind: 'implant', at: this.virtualMs, name: implant.name, mechanism: implant.mechanism, detail: implant.detail, origin });
       } else if (event.kind === 'process' && event.summary.startsWith('exec ')) {
         this.observe({ kind: 'exec', at: this.virtualMs, shell: 'process', command: commandOf(event), origin });
       } else if (event.kind === 'file' && event.summary.startsWith('write ')) {

@@ -39,7 +39,8 @@ export type DummyObservation =
   | { kind: 'exec'; at: number; shell: 'cmd' | 'sh' | 'process'; command: string; origin: string }
   | { kind: 'listen'; at: number; proto: 'tcp' | 'udp'; port: number; origin: string }
   | { kind: 'file'; at: number; path: string; bytes: number; sha256: string; origin: string }
-  | { kind: 'implant'; at: number; name: string; origin: string }
+  /** attacker code made itself outlive its run: a hooked dispatch slot, a patched image, queued user-mode code … */
+  | { kind: 'implant'; at: number; name: string; origin: string; mechanism?: string; detail?: string }
   | { kind: 'lookup'; at: number; expression: string; resolved: string; origin: string }
   /** the dummy answered a check the way an infected host does (a bind shell's banner, an implant's reply) */
   | { kind: 'answered'; at: number; what: string; origin: string };

@@ -17,7 +17,7 @@ export type ShellKind = 'cmd' | 'sh';
 export interface HostState {
   /** ports attacker code listens on (bind shells), with what answers there */
   readonly listeners: Map<string, ListenerState>;
-  /** implants installed (`doublepulsar`, …): a later check is answered as infected */
+  /** what kernel code left hooked or patched, by name (`srv.sys!SrvTransaction2DispatchTable[TRANS2_SESSION_SETUP]`, …): a later check finds it */
   readonly implants: Set<string>;
   /** files written by attacker code or commands: path → bytes */
   readonly files: Map<string, Uint8Array>;

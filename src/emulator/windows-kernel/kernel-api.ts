@@ -47,7 +47,7 @@ PsLookupProcessByProcessId PsLookupThreadByThreadId PsGetProcessId PsGetProcessP
 PsGetThreadId PsGetThreadProcessId PsGetProcessSectionBaseAddress PsIsSystemThread PsIsThreadTerminating
 PsCreateSystemThread PsTerminateSystemThread PsGetVersion PsLoadedModuleList PsInitialSystemProcess PsProcessType
 PsThreadType PsGetProcessWow64Process PsGetCurrentProcessSessionId PsSetCreateProcessNotifyRoutine
-PsSetLoadImageNotifyRoutine PsReferencePrimaryToken
+PsSetLoadImageNotifyRoutine PsSetCreateThreadNotifyRoutine PsReferencePrimaryToken
 RtlCopyMemory RtlMoveMemory RtlZeroMemory RtlFillMemory RtlCompareMemory RtlGetVersion RtlInitUnicodeString
 RtlInitAnsiString RtlCompareUnicodeString RtlEqualUnicodeString RtlAnsiStringToUnicodeString RtlUnicodeStringToAnsiString
 RtlFreeUnicodeString RtlImageNtHeader RtlImageDirectoryEntryToData RtlLookupFunctionEntry RtlVirtualUnwind
@@ -112,6 +112,13 @@ function field(offset: number, label: string): KernelApiHandler {
     const value = kernel.memory.u64(object + offset);
     return { value, args: { object: formatAddress(object) }, summary: `${label}(${formatAddress(object)}) = 0x${value.toString(16)}` };
   };
+}
+
+/** A notification callback registered on code outside every image runs at each process/image/thread event. */
+function notifyRoutine(kernel: WindowsKernel, call: KernelCall, name: string, remove: number): KernelApiOutcome {
+  const routine = call.address(0);
+  if (remove === 0 && kernel.isForeignCode(routine)) kernel.recordImplant('callback', `callback.${name}.${routine}`, { register: name, routine: formatAddress(routine) }, `${name} registers ${formatAddress(routine)} (implant installed)`);
+  return { value: STATUS.SUCCESS, kind: 'thread', args: { routine: formatAddress(routine), remove: remove !== 0 }, summary: `${name}(${formatAddress(routine)}${remove !== 0 ? ', remove' : ''})` };
 }
 
 export const KERNEL_API: Record<string, KernelApiHandler> = {
@@ -226,8 +233,13 @@ export const KERNEL_API: Record<string, KernelApiHandler> = {
   },
   PsCreateSystemThread: (kernel, call) => {
     const start = call.address(5);
+    // a thread on code the payload brought runs on after the payload returns
+    if (kernel.isForeignCode(start)) kernel.recordImplant('system_thread', `thread.${start}`, { startRoutine: formatAddress(start) }, `system thread started on ${formatAddress(start)} (implant installed)`);
     return { value: 0, kind: 'thread', args: { startRoutine: formatAddress(start) }, summary: `PsCreateSystemThread(start ${formatAddress(start)})` };
   },
+  PsSetCreateProcessNotifyRoutine: (kernel, call) => notifyRoutine(kernel, call, 'PsSetCreateProcessNotifyRoutine', call.int(1) & 0xff),
+  PsSetLoadImageNotifyRoutine: (kernel, call) => notifyRoutine(kernel, call, 'PsSetLoadImageNotifyRoutine', 0),
+  PsSetCreateThreadNotifyRoutine: (kernel, call) => notifyRoutine(kernel, call, 'PsSetCreateThreadNotifyRoutine', 0),
   KeDelayExecutionThread: (kernel, call) => {
     const interval = kernel.memory.u64(call.address(2));
     const milliseconds = Number(BigInt.asIntN(64, interval) < 0n ? -BigInt.asIntN(64, interval) : 0n) / 10_000;

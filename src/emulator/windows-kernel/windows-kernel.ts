@@ -9,6 +9,13 @@
  * srvnet.sys). When it returns having replaced IA32_LSTAR, the next system call from user mode runs
  * its handler, as on a real machine; when execution gets back to KiSystemCall64 or to the driver, the
  * run ends. What it changed — a dispatch table slot, the syscall MSR — is recorded as behaviour.
+ *
+ * What outlives the run is an implant, whatever the payload: a loaded image's code patched, a pointer
+ * in a loaded image's data redirected to code outside every image (pool, the HAL heap), a system
+ * call handler left replaced, user-mode code queued into a process, a system thread or a
+ * notification callback started on such code. Each is one `kernel.implant` event with its
+ * `mechanism`; the images are compared with their state at boot, so a change the payload undoes
+ * before it ends is none.
  */
 import { CrashtestError } from '../../core/index.ts';
 import { TraceRecorder, type ArgumentValue, type BehaviourKind } from '../behaviour/index.ts';
@@ -70,7 +77,16 @@ interface LoadedModule {
   path: string;
   base: number;
   size: number;
+  /** the executable section, absolute */
+  code: { start: number; end: number };
 }
+
+/** How a kernel payload made itself outlive its run (the `mechanism` of a `kernel.implant` event). */
+export type ImplantMechanism = 'dispatch_hook' | 'pointer_hook' | 'code_patch' | 'syscall_hook' | 'user_apc' | 'system_thread' | 'callback';
+
+/** changed ranges of one image reported per run; more are counted in the last event */
+const MAX_IMAGE_CHANGES = 16;
+const PAGE = 0x1000;
 
 /** srv.sys's SrvTransaction2DispatchTable: the Trans2 subcommands 0x00–0x11 */
 const TRANS2_SUBCOMMANDS = [
@@ -108,6 +124,8 @@ export class WindowsKernel {
   private syscallEntered = false;
   private readonly recordedImplants = new Set<string>();
   private dispatchTable = { address: 0, original: [] as number[] };
+  /** each loaded image as it was at boot, for what the payload changed in it */
+  private bootImages: Uint8Array[] = [];
   private readonly kiSystemCall64: number;
   private readonly driverReturn: number;
   private readonly system: { process: number; thread: number };
@@ -141,6 +159,7 @@ export class WindowsKernel {
     this.memory.setU32(LAYOUT.sharedUserData + 0x26c, 6);
     this.memory.setU32(LAYOUT.sharedUserData + 0x270, 1);
     this.map(LAYOUT.kernelStackTop - LAYOUT.kernelStackSize, LAYOUT.kernelStackSize, PERM_READ | PERM_WRITE);
+    this.bootImages = this.modules.map((module) => this.memory.bytes(module.base, module.size) ?? new Uint8Array(0));
   }
 
   /** The callbacks the CPU needs; `extra` adds the profile's notices. */
@@ -265,7 +284,7 @@ export class WindowsKernel {
     for (const [name, rva] of rvas) if (!data.has(name)) image[rva] = 0xc3;
     this.map(base, NTOSKRNL_SIZE, PERM_RWX);
     this.memory.writeBytes(base, image);
-    this.registerModule('ntoskrnl.exe', '\\SystemRoot\\system32\\ntoskrnl.exe', base, NTOSKRNL_SIZE);
+    this.registerModule('ntoskrnl.exe', '\\SystemRoot\\system32\\ntoskrnl.exe', base, NTOSKRNL_SIZE, { start: base + NTOSKRNL_TEXT, end: base + NTOSKRNL_RDATA });
     for (const [name, rva] of rvas) {
       this.exports.set(name, base + rva);
       if (!data.has(name)) this.addHook(base + rva, `ntoskrnl.${name}`);
@@ -295,7 +314,7 @@ export class WindowsKernel {
     for (const rva of rvas.values()) image[rva] = 0xc3;
     this.map(base, size, PERM_RWX);
     this.memory.writeBytes(base, image);
-    this.registerModule(name, path, base, size);
+    this.registerModule(name, path, base, size, { start: base + 0x1000, end: base + dataRva - 0x1000 });
     for (const [exportName, rva] of rvas) this.addHook(base + rva, `${name.replace(/\.\w+$/, '')}.${exportName}`);
     return base;
   }
@@ -338,8 +357,18 @@ export class WindowsKernel {
     return driverReturn;
   }
 
-  private registerModule(name: string, path: string, base: number, size: number): void {
-    this.modules.push({ name, path, base, size });
+  private registerModule(name: string, path: string, base: number, size: number, code: LoadedModule['code']): void {
+    this.modules.push({ name, path, base, size, code });
+  }
+
+  /** the loaded image `address` lies in */
+  moduleAt(address: number): LoadedModule | undefined {
+    return this.modules.find((module) => address >= module.base && address < module.base + module.size);
+  }
+
+  /** Mapped code that belongs to no loaded image: what a payload brought (pool, HAL heap, user memory). */
+  isForeignCode(address: number): boolean {
+    return address !== 0 && this.moduleAt(address) === undefined && this.memory.mapped(address);
   }
 
   private addHook(address: number, name: string): void {
@@ -555,14 +584,36 @@ export class WindowsKernel {
 
   // ---- what the payload left behind -------------------------------------------------------------
 
-  /** Records each changed dispatch-table slot once; call at the end of a run (idempotent). */
+  /**
+   * Records what the payload left changed, each change once: call at the end of a run (idempotent).
+   * srv.sys's Trans2 table is named slot by slot; any other image change is found by comparison
+   * with the boot image.
+   */
   inspectImplants(): void {
+    this.inspectDispatchTable();
+    this.inspectImages();
+    const lstar = Number(BigInt.asIntN(64, this.msrs.get(IA32_LSTAR) ?? 0n));
+    if (lstar !== this.kiSystemCall64) {
+      this.recordImplant('syscall_hook', `lstar.${lstar}`, { msr: 'IA32_LSTAR', handler: formatAddress(lstar), ...this.inputOffset(lstar) }, `system call handler left replaced with ${formatAddress(lstar)} (implant installed)`);
+    }
+  }
+
+  /**
+   * One `kernel.implant` event per distinct `key`: the payload's way of outliving its run. Also
+   * for the API handlers (a user-mode APC, a system thread, a callback on foreign code).
+   */
+  recordImplant(mechanism: ImplantMechanism, key: string, args: Record<string, ArgumentValue>, summary: string): void {
+    if (this.recordedImplants.has(key)) return;
+    this.recordedImplants.add(key);
+    this.record('kernel.implant', 'process', { mechanism, ...args }, summary);
+  }
+
+  private inspectDispatchTable(): void {
     const { address, original } = this.dispatchTable;
     original.forEach((handler, slot) => {
       const current = this.memory.pointer(address + slot * 8);
       const key = `srv.${slot}.${current}`;
-      if (current === handler || this.recordedImplants.has(key)) return;
-      this.recordedImplants.add(key);
+      if (current === handler) return;
       const args: Record<string, ArgumentValue> = {
         module: 'srv.sys',
         table: 'SrvTransaction2DispatchTable',
@@ -575,7 +626,45 @@ export class WindowsKernel {
       };
       const code = this.memory.bytes(current, 16);
       if (code) args.hookBytes = toHex(code);
-      this.record('kernel.implant', 'process', args, 'kernel dispatch table hooked (implant installed)');
+      this.recordImplant('dispatch_hook', key, args, 'kernel dispatch table hooked (implant installed)');
+    });
+  }
+
+  /**
+   * Every loaded image against its boot copy, a qword at a time: a change in the code section is a
+   * patch; a change in data is a hook when the new value points at code outside every image (a
+   * counter or a flag the payload set is not). srv.sys's Trans2 table is inspectDispatchTable's.
+   */
+  private inspectImages(): void {
+    const table = { start: this.dispatchTable.address, end: this.dispatchTable.address + this.dispatchTable.original.length * 8 };
+    this.modules.forEach((module, index) => {
+      const boot = this.bootImages[index];
+      const now = this.memory.bytes(module.base, module.size);
+      if (!boot || !now || boot.length !== now.length || Buffer.compare(boot, now) === 0) return;
+      let reported = 0;
+      for (let offset = 0; offset + 8 <= now.length && reported < MAX_IMAGE_CHANGES; offset += 8) {
+        // whole unchanged pages are skipped natively
+        if (offset % PAGE === 0 && Buffer.compare(boot.subarray(offset, offset + PAGE), now.subarray(offset, offset + PAGE)) === 0) {
+          offset += PAGE - 8;
+          continue;
+        }
+        if (sameQword(boot, now, offset)) continue;
+        const address = module.base + offset;
+        if (address >= table.start && address < table.end) continue;
+        if (address >= module.code.start && address < module.code.end) {
+          let end = offset + 8;
+          while (end + 8 <= now.length && module.base + end < module.code.end && !sameQword(boot, now, end)) end += 8;
+          const patched = now.subarray(offset, Math.min(end, offset + 32));
+          this.recordImplant('code_patch', `code.${address}`, { module: module.name, section: 'code', offset: `0x${offset.toString(16)}`, length: end - offset, bytes: toHex(patched), ...this.inputOffset(address) }, `${module.name} code patched at +0x${offset.toString(16)} (implant installed)`);
+          reported++;
+          offset = end - 8;
+          continue;
+        }
+        const target = Number(new DataView(now.buffer, now.byteOffset + offset, 8).getBigInt64(0, true));
+        if (!this.isForeignCode(target)) continue;
+        this.recordImplant('pointer_hook', `pointer.${address}.${target}`, { module: module.name, section: 'data', offset: `0x${offset.toString(16)}`, hook: formatAddress(target), ...this.inputOffset(target) }, `${module.name} pointer at +0x${offset.toString(16)} redirected to ${formatAddress(target)} (implant installed)`);
+        reported++;
+      }
     });
   }
 
@@ -608,6 +697,7 @@ export class WindowsKernel {
     const code = this.memory.bytes(routine, 16);
     if (code) args.routineBytes = toHex(code);
     const summary = userMode ? `user-mode payload queued into ${target}` : `kernel APC queued to a thread of ${target}`;
+    if (userMode && routine !== 0) this.recordImplant('user_apc', `apc.${thread}.${routine}`, { process: target, routine: formatAddress(routine), ...this.inputOffset(routine) }, `user-mode code queued into ${target} (implant installed)`);
     return { value: 1, kind: userMode ? 'process' : 'thread', args, summary };
   }
 
@@ -615,4 +705,9 @@ export class WindowsKernel {
     const event = { api, kind, args, summary, ...(caller !== undefined ? { caller } : {}) };
     this.trace.record(event);
   }
+}
+
+function sameQword(a: Uint8Array, b: Uint8Array, offset: number): boolean {
+  for (let index = offset; index < offset + 8; index++) if (a[index] !== b[index]) return false;
+  return true;
 }

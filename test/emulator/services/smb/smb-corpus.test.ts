@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { smbService } from '../../../../src/emulator/services/smb/index.ts';
+import { TRANS2_SESSION_SETUP_SLOT } from '../../../../src/emulator/windows-kernel/index.ts';
 import { corpusSessions } from '../../../helpers/corpus-sessions.ts';
 import { skipWithoutCorpus } from '../../../helpers/corpus.ts';
 import { TestServiceHost } from '../../../helpers/service-host.ts';
@@ -71,7 +72,7 @@ describe('SMB service on corpus captures', { skip }, () => {
     assert.equal(cleanMid, 65);
     assert.equal(clean.host.observations.filter((observation) => observation.kind === 'answered').length, 0);
 
-    const infected = await replay('ms17-010-doublepulsar-ping-infected-win7.pcap', 'win-7-sp1-x64', (host) => host.state.implants.add('doublepulsar'));
+    const infected = await replay('ms17-010-doublepulsar-ping-infected-win7.pcap', 'win-7-sp1-x64', (host) => host.state.implants.add(TRANS2_SESSION_SETUP_SLOT));
     const trans2 = infected.responses.filter((message) => message.protocol === 'smb1' && message.bytes[4] === 0x32);
     assert.equal(trans2.length, 1);
     const mid = new DataView(trans2[0].bytes.buffer, trans2[0].bytes.byteOffset).getUint16(30, true);
