@@ -1,11 +1,13 @@
 /**
  * `crashtest analyze FILE...`: the product's main job. Without --json a readable summary (and a
- * progress line on a terminal); with --json one EVE-style event per line on stdout.
+ * progress line on a terminal); with --json one EVE-style event per line on stdout. With --config
+ * the dummies are the farm its `dummies` section declares (emulated, netns, qemu).
  */
 import { accessSync, constants } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.ts';
-import { analyzeCaptures, type AnalyzeSummary } from '../daemon/index.ts';
+import { Counters } from '../core/index.ts';
+import { analyzeCaptures, createFarmFromConfig, type AnalyzeSummary } from '../daemon/index.ts';
 import { EXIT_OK, EXIT_USAGE } from './sessions-command.ts';
 
 interface AnalyzeOptions {
@@ -24,12 +26,12 @@ interface PrintedEvent {
 export function addAnalyzeCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('analyze')
-    .description('detonate what could be an attack in emulated dummies and report what infects')
+    .description('detonate what could be an attack in dummies (emulated, or those --config declares) and report what infects')
     .argument('<file...>', 'pcap or pcapng files')
     .option('--json', 'one EVE-style JSON event per line (verdict, host_compromise, response, stats)')
     .option('--evidence <dir>', 'write per verdict: causal session pcap, behaviour trace, replay bundle')
     .option('--signatures <file>', 'learned signatures: read before the run, written back with what it learned')
-    .option('--config <file>', 'a JSON configuration file: journal every session (attribution) and answer verdicts with port rules (respond), in a dry run')
+    .option('--config <file>', 'a YAML or JSON configuration: its dummies (netns, qemu, emulated), every session journalled (attribution) and verdicts answered with port rules (respond), in a dry run')
     .option('--enforce', 'with --config: let the configured enforcement driver act instead of the dry run')
     .action(async (files: string[], options: AnalyzeOptions) => {
       setExitCode(await runAnalyze(files, options));
@@ -50,18 +52,28 @@ export async function runAnalyze(files: string[], options: AnalyzeOptions): Prom
     return EXIT_USAGE;
   }
   const config = options.config === undefined ? undefined : loadConfigFile(options.config);
+  const counters = new Counters();
+  // a one-shot run keeps no dummy warm; the farm is closed (every dummy reverted and gone) after it
+  const farm = config ? createFarmFromConfig(config, { counters, pool: { warmPerProfile: 0 }, log: (line) => process.stderr.write(`crashtest: ${line}\n`) }) : undefined;
   const events: PrintedEvent[] = [];
   const progress = !options.json && process.stderr.isTTY ? new ProgressLine() : null;
-  const summary = await analyzeCaptures(files, {
-    onEvent: (event) => {
-      if (options.json) process.stdout.write(JSON.stringify(event) + '\n');
-      else events.push(event as unknown as PrintedEvent);
-    },
-    ...(options.evidence !== undefined ? { evidenceDir: options.evidence } : {}),
-    ...(options.signatures !== undefined ? { signaturesFile: options.signatures } : {}),
-    ...(progress ? { onProgress: (state) => progress.show(state) } : {}),
-    ...(config ? { config, enforce: options.enforce === true } : {}),
-  });
+  let summary: AnalyzeSummary;
+  try {
+    summary = await analyzeCaptures(files, {
+      onEvent: (event) => {
+        if (options.json) process.stdout.write(JSON.stringify(event) + '\n');
+        else events.push(event as unknown as PrintedEvent);
+      },
+      ...(options.evidence !== undefined ? { evidenceDir: options.evidence } : {}),
+      ...(options.signatures !== undefined ? { signaturesFile: options.signatures } : {}),
+      ...(progress ? { onProgress: (state) => progress.show(state) } : {}),
+      ...(config ? { config, enforce: options.enforce === true } : {}),
+      ...(farm ? { farm, catalogue: farm.catalogue } : {}),
+      counters,
+    });
+  } finally {
+    await farm?.close();
+  }
   progress?.clear();
   if (!options.json) process.stdout.write(renderSummary(files, events, summary));
   return summary.result.failedFiles > 0 ? EXIT_USAGE : EXIT_OK;

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { CrashtestError } from '../core/index.ts';
+import { resolveDummyPaths } from './dummies-schema.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export type FrozenConfig = DeepReadonly<Config>;
@@ -12,8 +14,11 @@ type DeepReadonly<T> = T extends (infer U)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
-/** Validates raw input against the schema and freezes the result; errors name the key path. */
-export function validateConfig(raw: unknown, source = 'config'): FrozenConfig {
+/**
+ * Validates raw input against the schema and freezes the result; errors name the key path.
+ * Relative paths of the dummies section resolve against `baseDir` (a file's folder when loaded).
+ */
+export function validateConfig(raw: unknown, source = 'config', baseDir = process.cwd()): FrozenConfig {
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
@@ -26,7 +31,7 @@ export function validateConfig(raw: unknown, source = 'config'): FrozenConfig {
       issues: result.error.issues.map((issue) => ({ key: issue.path.join('.'), message: issue.message })),
     });
   }
-  return deepFreeze(result.data);
+  return frozen(result.data, baseDir);
 }
 
 export function defaultConfig(): FrozenConfig {
@@ -68,11 +73,12 @@ export function checkConfigFile(path: string): ConfigCheck {
   } catch (error) {
     throw new CrashtestError('CT_ERR_CONFIG_READ', `cannot read config ${path}: ${(error as Error).message}`, { file: path }, { cause: error });
   }
-  return checkConfigText(text, /\.ya?ml$/i.test(path) ? 'yaml' : 'json');
+  return checkConfigText(text, /\.ya?ml$/i.test(path) ? 'yaml' : 'json', dirname(resolve(path)));
 }
 
-export function checkConfigText(text: string, format: 'yaml' | 'json'): ConfigCheck {
-  return format === 'yaml' ? checkYaml(text) : checkJson(text);
+/** `baseDir`: where relative paths of the dummies section point from (the file's folder; default the working directory). */
+export function checkConfigText(text: string, format: 'yaml' | 'json', baseDir = process.cwd()): ConfigCheck {
+  return format === 'yaml' ? checkYaml(text, baseDir) : checkJson(text, baseDir);
 }
 
 export function formatConfigIssue(issue: ConfigIssue): string {
@@ -80,17 +86,17 @@ export function formatConfigIssue(issue: ConfigIssue): string {
   return `${issue.key}${where}: ${issue.message}`;
 }
 
-function checkJson(text: string): ConfigCheck {
+function checkJson(text: string, baseDir: string): ConfigCheck {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     return { ok: false, issues: [{ key: '(root)', message: `not valid JSON: ${(error as Error).message}` }] };
   }
-  return checkRaw(raw, () => undefined);
+  return checkRaw(raw, baseDir, () => undefined);
 }
 
-function checkYaml(text: string): ConfigCheck {
+function checkYaml(text: string, baseDir: string): ConfigCheck {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -109,7 +115,7 @@ function checkYaml(text: string): ConfigCheck {
     const position = lineCounter.linePos(offset);
     return { line: position.line, column: position.col };
   };
-  return checkRaw(document.toJS() as unknown, locate);
+  return checkRaw(document.toJS() as unknown, baseDir, locate);
 }
 
 function keyNode(map: unknown, key: string): unknown {
@@ -117,9 +123,9 @@ function keyNode(map: unknown, key: string): unknown {
   return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key;
 }
 
-function checkRaw(raw: unknown, locate: (path: readonly PropertyKey[], unknownKey?: string) => { line: number; column: number } | undefined): ConfigCheck {
+function checkRaw(raw: unknown, baseDir: string, locate: (path: readonly PropertyKey[], unknownKey?: string) => { line: number; column: number } | undefined): ConfigCheck {
   const result = configSchema.safeParse(raw ?? {});
-  if (result.success) return { ok: true, config: deepFreeze(result.data), issues: [] };
+  if (result.success) return { ok: true, config: frozen(result.data, baseDir), issues: [] };
   const issues: ConfigIssue[] = [];
   for (const issue of result.error.issues) {
     // an unknown key is reported on its parent; name the key itself, as an operator looks for it
@@ -133,6 +139,11 @@ function checkRaw(raw: unknown, locate: (path: readonly PropertyKey[], unknownKe
     }
   }
   return { ok: false, issues };
+}
+
+function frozen(config: Config, baseDir: string): FrozenConfig {
+  resolveDummyPaths(config.dummies, baseDir);
+  return deepFreeze(config);
 }
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {

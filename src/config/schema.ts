@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dummiesSchema } from './dummies-schema.ts';
 
 /**
  * The one configuration schema. Defaults carry their unit in the key name; every bounded
@@ -129,8 +130,8 @@ const respondSchema = z
 
 const poolSchema = z
   .strictObject({
-    warmPerProfile: z.number().int().min(0).default(1).describe('Clean dummies kept created ahead for each profile in use, so a lease does not wait for a create.'),
-    maxVictims: positiveInt().default(32).describe('Dummies alive at once over all profiles (warm, leased, reverting, being created); when all are busy the overflow policy decides.'),
+    warmPerProfile: z.number().int().min(0).default(1).describe('Clean emulated dummies kept created ahead for each profile in use, so a lease does not wait for a create (real dummies: dummies.netns and dummies.qemu have their own).'),
+    maxVictims: positiveInt().default(32).describe('Emulated dummies alive at once over all profiles (warm, leased, reverting, being created); when all are busy the overflow policy decides. Real dummies have their own bound (dummies.netns.maxVictims, dummies.qemu.maxVictims).'),
     overflowPolicy: z
       .enum(['wait', 'reject'])
       .default('wait')
@@ -186,6 +187,18 @@ const sensorSchema = z
     seriesIntervalMs: positiveInt().default(5_000).describe('Sampling interval of the dashboard series (5 s; 720 points = 1 h).'),
     recentEvents: positiveInt().default(1_000).describe('Events kept in memory for the dashboard; older ones are only in the outputs.'),
     evidenceDir: z.string().default('').describe('Directory for per-verdict evidence folders (session pcap, trace, replay bundle); empty writes none.'),
+    spoolDir: z
+      .string()
+      .default('')
+      .describe('Where the capture spool (the raw frames the evidence session.pcap is cut from) is written when evidenceDir is set; empty means evidenceDir/.spool.'),
+    spoolFileBytes: positiveInt()
+      .min(1024 * 1024)
+      .default(64 * 1024 * 1024)
+      .describe('Size of one capture spool file before the spool moves on to the next (64 MiB).'),
+    spoolFiles: positiveInt()
+      .min(2)
+      .default(8)
+      .describe('Spool files kept per interface; beyond it the oldest is deleted and counted (sensor.spool.files_deleted), and a verdict whose frames it held says so in its evidence (sensor.spool.evidence_rotated).'),
     signaturesFile: z.string().default('').describe('Learned signatures file: read at start, written back at shutdown; empty keeps them in memory only.'),
     enforce: z.boolean().default(false).describe('Let the configured enforcement driver act (respond.dryRun must also be false); without it the daemon\'s response stage runs dry.'),
   })
@@ -212,14 +225,30 @@ const outputsSchema = z
   })
   .prefault({});
 
+/** shorter bearer tokens are guessable by trying them over a fast loopback (src/web checks the same again before it listens) */
+export const WEB_TOKEN_MIN_LENGTH = 16;
+
+const webToken = z
+  .string()
+  .refine((token) => token === '' || token.length >= WEB_TOKEN_MIN_LENGTH, { error: (issue) => `a bearer token needs at least ${WEB_TOKEN_MIN_LENGTH} characters, found ${String(issue.input).length}` })
+  .refine((token) => !/\s/.test(token), 'a bearer token cannot contain white space')
+  .default('');
+
 const webSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Serve the dashboard, API and /metrics from the daemon.'),
     listenAddress: z.string().min(1).default('127.0.0.1').describe('Address the dashboard listens on; localhost by default, put a TLS proxy in front to expose it.'),
     port: z.number().int().min(0).max(65_535).default(8470).describe('TCP port of the dashboard and API (0 picks a free one).'),
-    adminToken: z.string().default('').describe('Bearer token for everything, including actions that change state (approve, undo); empty disables state changes over HTTP.'),
-    readOnlyToken: z.string().default('').describe('Bearer token that can read but change nothing; empty leaves only the admin token.'),
+    adminToken: webToken.describe(
+      `Bearer token for everything, including actions that change state (approve, undo); empty disables state changes over HTTP. At least ${WEB_TOKEN_MIN_LENGTH} characters, no white space: shorter ones can be guessed by trying them.`,
+    ),
+    readOnlyToken: webToken.describe(`Bearer token that can read but change nothing; empty leaves only the admin token. At least ${WEB_TOKEN_MIN_LENGTH} characters and not the admin token.`),
   })
+  .superRefine((web, context) => {
+    if (typeof web.adminToken === 'string' && web.adminToken !== '' && web.adminToken === web.readOnlyToken) {
+      context.addIssue({ code: 'custom', path: ['readOnlyToken'], message: 'the same token as web.adminToken (each role needs its own)' });
+    }
+  }, { when: (payload) => typeof payload.value === 'object' && payload.value !== null })
   .prefault({});
 
 export const configSchema = z
@@ -228,11 +257,14 @@ export const configSchema = z
     flow: flowSchema.describe('The flow table and TCP reassembly.'),
     attribution: attributionSchema.describe('The attribution journal (session → MAC → switch port) and the switches it reads.'),
     respond: respondSchema.describe('The response stage: enforcement driver and safety rails (dry run and approval by default).'),
-    pool: poolSchema.describe('The dummy pool: warm clones per profile, leases, limits and their overflow policy.'),
+    pool: poolSchema.describe('The dummy pools: warm clones per profile, leases, limits and their overflow policy. Every driver of the farm has its own pool with these settings; netns and qemu take maxVictims and warmPerProfile from their dummies section.'),
     triage: triageSchema.describe('Triage: which sessions are worth a dummy, deduplication, ranking, the replay queue and learned signatures.'),
     sensor: sensorSchema.describe('The live sensor of `crashtest run`: interfaces, capture, the analysis queue and the stats events.'),
     outputs: outputsSchema.describe('Where events go besides the dashboard: a JSON lines file, syslog (RFC 5424) and a webhook.'),
     web: webSchema.describe('The dashboard and HTTP API served by the daemon, and its bearer tokens.'),
+    dummies: dummiesSchema.describe(
+      "The dummy farm: the emulated catalogue (the default) and real dummies declared here, netns (real Linux services) and qemu (your own golden images), each as a profile plus what its driver runs. Every driver gets its own pool; a lease goes to the pool of the driver that declares the profile. Relative paths are resolved against the config file's folder.",
+    ),
   })
   .prefault({});
 
@@ -246,4 +278,5 @@ export type TriageConfig = Config['triage'];
 export type SensorConfig = Config['sensor'];
 export type OutputsConfig = Config['outputs'];
 export type WebConfig = Config['web'];
+export type { DummiesConfig, NetnsDummiesConfig, QemuDummiesConfig } from './dummies-schema.ts';
 export type SnmpTargetConfig = AttributionConfig['switches'][number];

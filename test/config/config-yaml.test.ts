@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { checkConfigText, loadConfigFile } from '../../src/config/index.ts';
 import { isCrashtestError } from '../../src/core/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'crashtest-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a YAML config loads, with the sensor, outputs and web sections', () => {
   const path = join(dir, 'ok.yaml');
-  writeFileSync(path, 'sensor:\n  interfaces: [eth1, eth2]\n  bpfFilter: not port 22\noutputs:\n  syslogHost: 127.0.0.1\n  syslogProtocol: tcp\nweb:\n  adminToken: s3cret\n');
+  writeFileSync(path, 'sensor:\n  interfaces: [eth1, eth2]\n  bpfFilter: not port 22\noutputs:\n  syslogHost: 127.0.0.1\n  syslogProtocol: tcp\nweb:\n  adminToken: s3cret-s3cret-s3cret\n');
   const config = loadConfigFile(path);
   assert.deepEqual(config.sensor.interfaces, ['eth1', 'eth2']);
   assert.equal(config.outputs.syslogProtocol, 'tcp');

