@@ -22,6 +22,18 @@ export {
 } from './live-source.ts';
 export { parseTcpdumpStatsLine, type TcpdumpStats } from './tcpdump-stats.ts';
 export {
+  emptyInterfaceDropCounts,
+  INTERFACE_DROP_FIELDS,
+  InterfaceDropReader,
+  parseSoftnetDropped,
+  readBacklogDrops,
+  readInterfaceDropCounts,
+  type DropCounterSample,
+  type InterfaceDropCounts,
+  type InterfaceDropField,
+  type InterfaceDropReaderOptions,
+} from './interface-drop-counters.ts';
+export {
   arp,
   ethernet,
   ethernetTagged,

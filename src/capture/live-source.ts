@@ -68,6 +68,12 @@ export interface LiveCaptureSummary extends LiveCaptureStats {
   linkType: number;
   /** bytes of a record tcpdump had only half written when it stopped (after a kill); not delivered */
   partialRecordBytes: number;
+  /**
+   * Packets the kernel handed to tcpdump's ring (received by filter, not dropped) that never reached
+   * `onFrame` because capture stopped: still in the ring at SIGINT, or in the pipe at a kill. A
+   * loss, not a drop the kernel counts; from tcpdump's last report, so after a SIGKILL it may be low.
+   */
+  undelivered: number;
   exitCode: number | null;
   exitSignal: NodeJS.Signals | null;
   /** set when tcpdump exited on its own, or the source was destroyed with an error */
@@ -77,6 +83,8 @@ export interface LiveCaptureSummary extends LiveCaptureStats {
 const STDERR_KEEP_CHARS = 16_384;
 const STOP_TIMEOUT_MS = 5_000;
 const STATS_TIMEOUT_MS = 5_000;
+/** close() waits this long at most for frames already in the ring (a TPACKET_V3 block retires within ~1 s) */
+const DRAIN_TIMEOUT_MS = 2_000;
 
 /**
  * One running tcpdump. `open()` resolves once tcpdump is listening; `close()` stops it with
@@ -202,10 +210,15 @@ export class LiveCaptureSource {
     });
   }
 
-  /** Stops tcpdump (SIGINT, SIGKILL after 5 s), waits for its last frames and counts. */
+  /**
+   * Stops tcpdump (SIGINT, SIGKILL after 5 s), waits for its last frames and counts. Packets tcpdump
+   * has not read from the kernel ring by then are lost on SIGINT, so it first waits (up to 2 s) for
+   * the frames the ring held when close() was called; what is still lost is `undelivered`.
+   */
   close(): Promise<LiveCaptureSummary> {
     this.closing ??= (async () => {
       if (!this.exited) {
+        await this.drain();
         this.stopping = true;
         this.child.kill('SIGINT');
         const killer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
@@ -217,6 +230,19 @@ export class LiveCaptureSource {
       return this.summary();
     })();
     return this.closing;
+  }
+
+  /** Waits until the frames the kernel had accepted when called are delivered, or DRAIN_TIMEOUT_MS. */
+  private async drain(): Promise<void> {
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    let target: number;
+    try {
+      const stats = await this.stats();
+      target = stats.receivedByFilter - stats.droppedByKernel;
+    } catch {
+      return; // tcpdump did not answer: close() goes on, and the summary says what was lost
+    }
+    while (this.frameCount < target && !this.exited && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Kills tcpdump now; frames still in the pipe are dropped. */
@@ -236,6 +262,7 @@ export class LiveCaptureSource {
       bytes: this.byteCount,
       linkType: parsed?.linkTypes[0] ?? -1,
       partialRecordBytes: this.parser.pendingBytes,
+      undelivered: Math.max(0, this.latestStats.receivedByFilter - this.latestStats.droppedByKernel - this.frameCount),
       exitCode: this.exitCode,
       exitSignal: this.exitSignal,
     };

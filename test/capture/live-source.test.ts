@@ -97,6 +97,9 @@ describe('LiveCaptureSource', { skip }, () => {
       assert.equal(summary.linkType, LinkType.ETHERNET);
       assert.equal(summary.died, undefined);
       assert.equal(summary.partialRecordBytes, 0);
+      // close() waited for what the ring held: nothing tcpdump accepted was left unread at stop
+      assert.equal(summary.undelivered, 0, 'frames accepted by the ring but never delivered');
+      assert.equal(summary.receivedByFilter, summary.frames + summary.droppedByKernel + summary.undelivered, 'received by filter = delivered + dropped + undelivered');
       // On a starved machine the kernel may drop a few; then the count must say exactly how many.
       assert.equal(seen.length + summary.droppedByKernel, expected.length, 'frames seen + dropped by kernel');
       dropped = summary.droppedByKernel;
@@ -112,6 +115,22 @@ describe('LiveCaptureSource', { skip }, () => {
     assert.equal(source.closed, true);
     await assert.rejects(source.stats(), (error: unknown) => isCrashtestError(error, 'CT_ERR_INVALID_STATE'));
     assert.deepEqual(await source.close(), await source.close());
+  });
+
+  it('close() right after the traffic still delivers what the kernel ring holds, or counts it', async (t) => {
+    const { path, frames: expected } = pickCapture();
+    let seen = 0;
+    // without --immediate-mode frames wait in a TPACKET_V3 block for up to its timeout (~1 s), so
+    // a close() at once finds them in the ring: it must wait for them, not lose them to SIGINT
+    const source = await LiveCaptureSource.open({ interface: hostEnd, onFrame: () => void seen++, bufferKiB: 8192 });
+    const replay = command('ip', 'netns', 'exec', namespace, 'tcpreplay', '-q', '--topspeed', '-i', peerEnd, path);
+    assert.ok(replay.ok, replay.output);
+    const summary = await source.close();
+    t.diagnostic(`${summary.frames} delivered, ${summary.droppedByKernel} dropped by kernel, ${summary.undelivered} undelivered of ${expected.length}`);
+    assert.equal(summary.receivedByFilter, expected.length);
+    assert.equal(summary.frames, seen);
+    assert.equal(summary.frames + summary.droppedByKernel + summary.undelivered, expected.length, 'every packet delivered or counted');
+    assert.equal(summary.undelivered, 0, 'close() drained the ring before stopping tcpdump');
   });
 
   it('reports a tcpdump that dies on its own', async () => {
