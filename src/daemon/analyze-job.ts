@@ -10,7 +10,7 @@ import type { Profile } from '../config/index.ts';
 import type { PeerLookup } from '../containment/index.ts';
 import { Counters, type Packet, type Session } from '../core/index.ts';
 import { profileShellcode } from '../emulator/index.ts';
-import { clientBytes, dialogFromSession, findCulprits } from '../replay/index.ts';
+import { clientBytes, companionSessions, dialogFromSession, findCulprits } from '../replay/index.ts';
 import type { ProfileCatalogue, Victim } from '../sandbox/index.ts';
 import { ProtectedNetworks, Triage, type LearnedSignature, type ReplayJob } from '../triage/index.ts';
 import { HostCompromiseDetector, levelRank, type EvidenceItem, type HostCompromiseFinding, type VerdictLevel } from '../verdict/index.ts';
@@ -33,6 +33,8 @@ export interface VerdictRecord {
   signatureId?: number;
   outcome: ProfileOutcome | null;
   causalSession: Session;
+  /** the sender's connections played after the causal session on the same dummy (a multi-connection exploit) */
+  companionSessions?: Session[];
 }
 
 export interface AnalyzeJobOptions {
@@ -159,6 +161,7 @@ async function analyzeSessions(
   const jobs: ReplayJob[] = [];
   for (let job = triage.next(); job; job = triage.next()) jobs.push(job);
   counters.add('analyze.jobs', jobs.length);
+  for (const job of jobs) if (job.direction !== 'to_client') companionsOf.set(job, companionSessions(job.session, sessions));
 
   const byId = new Map(sessions.map((session) => [session.id, session]));
   const byPair = new Map<string, Session[]>();
@@ -300,9 +303,16 @@ interface JobFindings {
   predicted: Array<{ address: string; port: number; proto: 'tcp' | 'udp' }>;
 }
 
-/** what the detonator plays for a job: the client side into servers, or the server side into a client-side dummy */
-function itemOf(job: ReplayJob): DetonationItem {
-  return { session: job.session, serviceKind: job.service.kind, ...(job.direction ? { direction: job.direction } : {}) };
+/** the sender's connections opened while a job's session was open (EternalBlue's grooms), set per file */
+const companionsOf = new WeakMap<ReplayJob, Session[]>();
+
+/**
+ * what the detonator plays for a job: the client side into servers, then its companions on the same
+ * dummy, or the server side into a client-side dummy
+ */
+function itemsOf(job: ReplayJob): DetonationItem[] {
+  const item: DetonationItem = { session: job.session, serviceKind: job.service.kind, ...(job.direction ? { direction: job.direction } : {}) };
+  return [item, ...(companionsOf.get(job) ?? []).map((session) => ({ session, serviceKind: job.service.kind }))];
 }
 
 function profilesOf(job: ReplayJob, options: AnalyzeJobOptions): Profile[] {
@@ -326,7 +336,7 @@ async function detonateJob(
   const profiles = profilesOf(job, options);
   if (job.signature) counters.add('analyze.signature_hits');
   counters.add('analyze.detonations', profiles.length);
-  const outcomes = await detonate(options.lease, [itemOf(job)], profiles, {
+  const outcomes = await detonate(options.lease, itemsOf(job), profiles, {
     dwellMs: options.dwellMs ?? DEFAULT_DWELL_MS,
     followUps,
     ...(peers ? { peers } : {}),
@@ -361,6 +371,7 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
         ...(job.signature ? { signatureId: job.signature.signatureId } : {}),
         outcome,
         causalSession: job.session,
+        ...(companionsOf.get(job)?.length ? { companionSessions: companionsOf.get(job) } : {}),
       });
     }
   };
@@ -453,7 +464,7 @@ async function playAll(victim: Victim, profile: Profile, jobs: readonly ReplayJo
   const outcome = await detonateOnVictim(
     victim,
     profile,
-    jobs.map(itemOf),
+    jobs.flatMap(itemsOf),
     { dwellMs, ...(signal ? { signal } : {}) },
   );
   return outcome.level !== null;

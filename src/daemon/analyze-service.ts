@@ -4,8 +4,6 @@
  */
 import { buildHostCompromiseEvent, buildReplayBundle, buildStatsEvent, buildVerdictEvent, crashtestVersion, EvidenceWriter, type CrashtestEvent, type EvidenceItem as AlertEvidenceItem, type EgressExchange, type EvidenceKind, type VerdictEvent } from '../alert/index.ts';
 import { readCaptureFile } from '../capture/index.ts';
-import { defaultConfig } from '../config/index.ts';
-import { PacketDecoder } from '../decode/index.ts';
 import { Counters, type Frame, type Timestamp } from '../core/index.ts';
 import { defaultCatalogue, type Observation, type ProfileCatalogue } from '../sandbox/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
@@ -13,6 +11,7 @@ import { runAnalyzeJob, type AnalyzeJobResult, type VerdictRecord } from './anal
 import { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
 import { loadSignatureFile, saveSignatureFile } from './signatures-service.ts';
 import { openAnalyzeResponse, responseEvent, type ResponseRecord } from './analyze-response.ts';
+import { SessionFrameCutter, type WantedSession } from './session-frame-cutter.ts';
 import type { FrozenConfig } from '../config/index.ts';
 
 export interface AnalyzeServiceOptions {
@@ -60,8 +59,6 @@ function sendersByHost(senders: VerdictRecord['job']['senders']): { ip: string; 
 const EVIDENCE_DUMMY_ADDRESS = '10.13.37.100';
 /** conversations written to one egress pcap (a worm's sends repeat) */
 const MAX_EGRESS_EXCHANGES = 256;
-/** frames kept per causal session in its evidence pcap */
-const MAX_EVIDENCE_FRAMES = 10_000;
 const DEFAULT_BUNDLE_DWELL_MS = 600_000; // 10 min virtual, as the analysis used
 
 function timestampOf(seconds: number): Timestamp {
@@ -103,7 +100,7 @@ export async function analyzeCaptures(files: readonly string[], options: Analyze
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const framesByVerdict = writer ? await causalFrames(pending) : new Map<string, Frame[]>();
+    const framesByVerdict = writer ? await causalFrames(pending, counters) : new Map<string, Frame[]>();
     for (const verdict of pending) {
       let evidenceDir: string | undefined;
       if (writer) evidenceDir = (await writeEvidence(writer, verdict, framesByVerdict.get(frameKey(verdict.file, verdict.sender.sessionId)) ?? [])).dir;
@@ -173,32 +170,26 @@ function frameKey(file: string, sessionId: number): string {
 }
 
 /** The original frames of each verdict's causal session, read again from its capture. */
-async function causalFrames(verdicts: VerdictRecord[]): Promise<Map<string, Frame[]>> {
-  const wantedByFile = new Map<string, Map<string, number>>();
+async function causalFrames(verdicts: VerdictRecord[], counters: Counters): Promise<Map<string, Frame[]>> {
+  const wantedByFile = new Map<string, WantedSession[]>();
   for (const verdict of verdicts) {
-    const s = verdict.sender;
     let wanted = wantedByFile.get(verdict.file);
-    if (!wanted) wantedByFile.set(verdict.file, (wanted = new Map()));
-    wanted.set(`${s.ip}|${s.port}|${s.targetIp}|${s.targetPort}`, s.sessionId);
+    if (!wanted) wantedByFile.set(verdict.file, (wanted = []));
+    wanted.push(wantedSessionOf(verdict, frameKey(verdict.file, verdict.sender.sessionId)));
   }
   const frames = new Map<string, Frame[]>();
   for (const [file, wanted] of wantedByFile) {
-    const decoder = new PacketDecoder(defaultConfig().decode, new Counters());
-    await readCaptureFile(file, (frame) => {
-      const packet = decoder.decode(frame);
-      const ip = packet?.ip;
-      const ports = packet?.tcp ?? packet?.udp;
-      if (!ip || !ports) return;
-      const id = wanted.get(`${ip.src}|${ports.srcPort}|${ip.dst}|${ports.dstPort}`) ?? wanted.get(`${ip.dst}|${ports.dstPort}|${ip.src}|${ports.srcPort}`);
-      if (id === undefined) return;
-      const key = frameKey(file, id);
-      let list = frames.get(key);
-      if (!list) frames.set(key, (list = []));
-      // the reader reuses its buffers: keep a copy of each frame
-      if (list.length < MAX_EVIDENCE_FRAMES) list.push({ ...frame, data: Buffer.from(frame.data) });
-    });
+    const cutter = new SessionFrameCutter(wanted, { counters });
+    await readCaptureFile(file, (frame) => cutter.offer(frame));
+    for (const session of wanted) frames.set(session.key, cutter.framesOf(session.key));
   }
   return frames;
+}
+
+/** The verdict's session (its sender's flow) as the cutter looks for it; no time span: a file is read whole. */
+export function wantedSessionOf(verdict: VerdictRecord, key: string, span: { fromSeconds?: number; toSeconds?: number } = {}): WantedSession {
+  const sender = verdict.sender;
+  return { key, proto: verdict.job.session.proto, client: { ip: sender.ip, port: sender.port }, server: { ip: sender.targetIp, port: sender.targetPort }, ...span };
 }
 
 /** The dummy's conversations with containment, as the evidence pcap shows them. */
@@ -223,7 +214,8 @@ function egressExchanges(observations: readonly Observation[]): EgressExchange[]
   return exchanges;
 }
 
-export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[]): Promise<{ dir: string }> {
+/** `sessionNote`: why session.pcap lacks frames (the live spool had rotated them away), written beside it. */
+export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictRecord, frames: Frame[], sessionNote?: string): Promise<{ dir: string }> {
   const outcome = verdict.outcome;
   const code = outcome?.observations.find((observation) => observation.source === 'dummy' && observation.observation.kind === 'code');
   const trace = code && code.source === 'dummy' && code.observation.kind === 'code' ? code.observation.trace : null;
@@ -231,11 +223,13 @@ export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictReco
   const written = await writer.write({
     verdict: verdictEvent(verdict) as VerdictEvent,
     sessionFrames: frames,
+    ...(sessionNote !== undefined ? { sessionNote } : {}),
     egress: egressExchanges(outcome?.observations ?? []),
     ...(traces.length > 0 ? { traces } : trace ? { traces: [trace] } : {}),
     bundle: buildReplayBundle({
       crashtestVersion: crashtestVersion(),
       session: verdict.causalSession,
+      ...(verdict.companionSessions ? { companions: verdict.companionSessions } : {}),
       profile: verdict.profile,
       ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
       dwellMs: DEFAULT_BUNDLE_DWELL_MS,

@@ -4,9 +4,9 @@
  * counted and dropped, never able to stop the pipeline), and each verdict's detail kept while its
  * event is in the ring.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatMac, formatTraceText, type CrashtestEvent } from '../alert/index.ts';
+import { EVIDENCE_FILES, formatMac, formatTraceText, type CrashtestEvent } from '../alert/index.ts';
 import { Counters, type Session } from '../core/index.ts';
 import type { WhoAnswer } from '../attribution/index.ts';
 import type { VerdictRecord } from './analyze-job.ts';
@@ -59,6 +59,7 @@ export class DashboardFeed {
       transcript: transcriptOf(verdict.causalSession),
       ...traceOf(verdict),
       evidenceFiles: evidenceDir ? evidenceFilesIn(evidenceDir) : [],
+      sessionNote: evidenceDir ? sessionNoteIn(evidenceDir) : null,
       attribution: { host: verdict.sender.ip, mac: verdict.sender.mac >= 0 ? (formatMac(verdict.sender.mac) ?? null) : null, switchName: null, port: null, basis: null },
       response: null,
     };
@@ -123,6 +124,11 @@ function traceOf(verdict: VerdictRecord): { trace: string[]; disassembly: string
     for (const item of verdict.evidence) trace.push(JSON.stringify(item));
   }
   return { trace, disassembly };
+}
+
+function sessionNoteIn(dir: string): string | null {
+  const path = join(dir, EVIDENCE_FILES.sessionNote);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : null;
 }
 
 function evidenceFilesIn(dir: string): EvidenceFile[] {

@@ -4,7 +4,7 @@
  * and its browser tests work without live capture or root.
  */
 import type { CrashtestEvent } from '../alert/index.ts';
-import type { Rule } from '../respond/index.ts';
+import type { Rule, RuleState } from '../respond/index.ts';
 import type { PoolSnapshot } from '../sandbox/index.ts';
 
 /** One turn of the causal session, as the dashboard shows it (text and hex are rendered by the page). */
@@ -49,6 +49,8 @@ export interface VerdictDetail {
   /** disassembly of the last instructions run, when the profile had a disassembler */
   disassembly: string[];
   evidenceFiles: EvidenceFile[];
+  /** the evidence folder's session-note.txt: why session.pcap is incomplete (the live spool rotated its frames away); null when whole */
+  sessionNote: string | null;
   attribution: VerdictAttribution;
   /** the response stage's decision on this session, when it made one */
   response: CrashtestEvent | null;
@@ -59,8 +61,10 @@ export interface SeriesPoint {
   time: number;
   bytesPerSecond: number;
   queueDepth: number;
-  /** kernel + internal drops in this interval */
+  /** packets and sessions this sensor lost in this interval: kernel ring, interface counters, queue */
   drops: number;
+  /** host-wide softnet backlog drops in this interval, every interface (not in `drops`); live sensor only */
+  hostBacklogDrops?: number;
 }
 
 export interface DashboardSource {
@@ -71,13 +75,16 @@ export interface DashboardSource {
   verdictDetail(flowId: number, profile: string): VerdictDetail | null;
   farm(): PoolSnapshot;
   series(): SeriesPoint[];
-  /** rules waiting for a person: state 'requested' */
-  pendingActions(): Rule[];
+  /** rules a person can still act on (ACTIVE_ACTION_STATES): requested ones to approve, applied ones to undo */
+  activeActions(): Rule[];
   approve(ruleId: number, by: string): Promise<Rule>;
   undo(ruleId: number, by: string): Promise<Rule>;
   /** Prometheus text exposition format */
   metrics(): Promise<string>;
 }
+
+/** Rule states the dashboard lists as actions: `requested` waits for approval, `applied` can be undone. */
+export const ACTIVE_ACTION_STATES: readonly RuleState[] = ['requested', 'applied'];
 
 /** transcript bytes kept per turn; the evidence pcap has the rest */
 export const MAX_TRANSCRIPT_BYTES_PER_TURN = 64 * 1024;

@@ -9,11 +9,14 @@ export { openAnalyzeResponse, responseEvent, type AnalyzeResponse, type AnalyzeR
 export { runAnalyzeJob, type AnalyzeJobOptions, type AnalyzeJobResult, type VerdictRecord } from './analyze-job.ts';
 export { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
 export { createNetnsFarm, type NetnsFarm } from './netns-farm.ts';
+export { createQemuFarm, type QemuFarm } from './qemu-farm.ts';
+export { createDriverFarm, type DriverFarm, type DriverFarmOptions } from './driver-farm.ts';
+export { createFarmFromConfig, type Farm, type FarmFromConfigOptions } from './farm-from-config.ts';
 export { buildDemoCapture, DEMO_CONTENTS, DEMO_HOSTS, DEMO_CALLBACK_PORT, DEMO_LDAP_PORT } from './demo-capture.ts';
 export { detonate, detonateOnVictim, portFor, type Lease, type ProfileOutcome, type DetonationItem } from './detonator.ts';
 export { verifyBundle, sessionFromBundle, type VerifyResult } from './verify-service.ts';
 export { loadSignatureFile, saveSignatureFile, suricataRulesFrom } from './signatures-service.ts';
-export { MAX_TRANSCRIPT_BYTES_PER_TURN, type DashboardSource, type VerdictDetail, type TranscriptTurn, type EvidenceFile, type VerdictAttribution, type SeriesPoint } from './dashboard-source.ts';
+export { ACTIVE_ACTION_STATES, MAX_TRANSCRIPT_BYTES_PER_TURN, type DashboardSource, type VerdictDetail, type TranscriptTurn, type EvidenceFile, type VerdictAttribution, type SeriesPoint } from './dashboard-source.ts';
 export type { CrashtestEvent, VerdictEvent, HostCompromiseEvent, ResponseEvent, StatsEvent } from '../alert/index.ts';
 export type { PoolSnapshot, ProfilePoolSnapshot, VictimState } from '../sandbox/index.ts';
 export { OfflineDashboardSource, type OfflineDashboardOptions } from './offline-dashboard-source.ts';

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Counters } from '../core/index.ts';
-import type { PoolSnapshot } from '../sandbox/index.ts';
+import { VICTIM_STATES, type PoolSnapshot } from '../sandbox/index.ts';
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
@@ -47,9 +47,10 @@ export async function renderMetrics(input: MetricsInput): Promise<string> {
     new Gauge({ name, help: `crashtest gauge ${dotted}`, registers: [registry] }).set(value);
   }
   if (input.pool) {
-    const dummies = new Gauge({ name: 'crashtest_pool_dummies', help: 'dummies per profile and state', labelNames: ['profile', 'state'], registers: [registry] });
+    // leased: being replayed into; dwelling: leased and in its dwell window
+    const dummies = new Gauge({ name: 'crashtest_pool_dummies', help: 'dummies per profile and state (leased: being replayed into; dwelling: in the dwell window)', labelNames: ['profile', 'state'], registers: [registry] });
     for (const profile of input.pool.profiles) {
-      for (const state of ['creating', 'warm', 'leased', 'reverting', 'closing'] as const) dummies.set({ profile: profile.profileId, state }, profile[state]);
+      for (const state of VICTIM_STATES) dummies.set({ profile: profile.profileId, state }, profile[state]);
     }
     new Gauge({ name: 'crashtest_pool_max_dummies', help: 'pool.maxVictims', registers: [registry] }).set(input.pool.maxVictims);
     new Gauge({ name: 'crashtest_pool_waiters', help: 'leases waiting for a dummy', registers: [registry] }).set(input.pool.waiters);

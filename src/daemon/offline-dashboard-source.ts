@@ -11,7 +11,7 @@ import type { Rule } from '../respond/index.ts';
 import type { PoolSnapshot } from '../sandbox/index.ts';
 import { analyzeCaptures, type AnalyzeSummary } from './analyze-service.ts';
 import { DashboardFeed } from './dashboard-feed.ts';
-import type { DashboardSource, SeriesPoint, VerdictDetail } from './dashboard-source.ts';
+import { ACTIVE_ACTION_STATES, type DashboardSource, type SeriesPoint, type VerdictDetail } from './dashboard-source.ts';
 import { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
 import { renderMetrics } from './metrics.ts';
 import { openRespondService, type RespondService } from './respond-service.ts';
@@ -100,8 +100,8 @@ export class OfflineDashboardSource implements DashboardSource {
     return [...this.points];
   }
 
-  pendingActions(): Rule[] {
-    return this.respond?.list(['requested']) ?? [];
+  activeActions(): Rule[] {
+    return this.respond?.list(ACTIVE_ACTION_STATES) ?? [];
   }
 
   approve(ruleId: number, by: string): Promise<Rule> {

@@ -8,24 +8,25 @@
  * flushes the journal and closes the outputs; `destroy()` aborts now. Both idempotent.
  */
 import { buildHostCompromiseEvent, buildStatsEvent, EvidenceWriter, type CrashtestEvent, type EventOutput, type EvidenceItem as AlertEvidenceItem } from '../alert/index.ts';
-import { LiveCaptureSource, type LiveCaptureDeath } from '../capture/index.ts';
+import { INTERFACE_DROP_FIELDS, InterfaceDropReader, LiveCaptureSource, type LiveCaptureDeath, type LiveCaptureStats } from '../capture/index.ts';
 import type { FrozenConfig } from '../config/index.ts';
 import { Counters, CrashtestError, type Session } from '../core/index.ts';
 import { PacketDecoder } from '../decode/index.ts';
 import { createEventOutputs } from '../drivers/index.ts';
 import { FlowTable } from '../flow/index.ts';
 import type { Rule } from '../respond/index.ts';
-import { defaultCatalogue, type PoolSnapshot } from '../sandbox/index.ts';
+import type { PoolSnapshot } from '../sandbox/index.ts';
 import { ProtectedNetworks } from '../triage/index.ts';
 import type { HostCompromiseFinding } from '../verdict/index.ts';
 import { SessionAnalyzer, type VerdictRecord } from './analyze-job.ts';
 import { openAnalyzeResponse, responseEvent, type AnalyzeResponse } from './analyze-response.ts';
 import { verdictEvent, writeEvidence } from './analyze-service.ts';
 import { DashboardFeed } from './dashboard-feed.ts';
-import type { DashboardSource, SeriesPoint, VerdictDetail } from './dashboard-source.ts';
-import { createEmulatedFarm, type EmulatedFarm } from './emulated-farm.ts';
+import { ACTIVE_ACTION_STATES, type DashboardSource, type SeriesPoint, type VerdictDetail } from './dashboard-source.ts';
+import { createFarmFromConfig, type Farm } from './farm-from-config.ts';
 import { renderMetrics } from './metrics.ts';
 import { loadSignatureFile, saveSignatureFile } from './signatures-service.ts';
+import { SpoolEvidence } from './spool-evidence.ts';
 
 export interface SensorOptions {
   /** every event, after the outputs (the CLI prints them with outputs.stdout) */
@@ -43,7 +44,7 @@ export interface ReloadResult {
 }
 
 /** Sections and keys read once at start: a reload that changes them is logged, not applied. */
-const RESTART_KEYS = ['sensor.interfaces', 'sensor.bpfFilter', 'sensor.snaplenBytes', 'sensor.bufferKiB', 'sensor.immediate', 'sensor.tcpdumpPath', 'sensor.enforce', 'sensor.signaturesFile', 'decode', 'flow', 'pool', 'triage', 'attribution', 'respond', 'web.listenAddress', 'web.port', 'web.enabled'];
+const RESTART_KEYS = ['sensor.interfaces', 'sensor.bpfFilter', 'sensor.snaplenBytes', 'sensor.bufferKiB', 'sensor.immediate', 'sensor.tcpdumpPath', 'sensor.enforce', 'sensor.signaturesFile', 'sensor.evidenceDir', 'sensor.spoolDir', 'sensor.spoolFileBytes', 'sensor.spoolFiles', 'decode', 'flow', 'pool', 'triage', 'attribution', 'respond', 'web.listenAddress', 'web.port', 'web.enabled', 'dummies'];
 
 interface Queued {
   session: Session;
@@ -56,12 +57,14 @@ export class Sensor implements DashboardSource {
   private config: FrozenConfig;
   private readonly log: (line: string) => void;
   private readonly feed: DashboardFeed;
-  private readonly farmHandle: EmulatedFarm;
+  private readonly farmHandle: Farm;
   private readonly decoder: PacketDecoder;
   private readonly table: FlowTable;
   private readonly analyzer: SessionAnalyzer;
   private readonly response: AnalyzeResponse;
   private readonly evidence: EvidenceWriter | null;
+  /** the raw frames evidence session.pcap files are cut from; only with an evidence directory */
+  private readonly spool: SpoolEvidence | null;
   private outputs: EventOutput[];
   private readonly ownsOutputs: boolean;
   private captures: LiveCaptureSource[] = [];
@@ -74,7 +77,12 @@ export class Sensor implements DashboardSource {
   private batchFindings: HostCompromiseFinding[] = [];
   private capturedBytes = 0;
   private analyzing = 0;
-  private lastSample = { bytes: 0, drops: 0, ms: Date.now() };
+  private lastSample = { bytes: 0, drops: 0, backlogDrops: 0, ms: Date.now() };
+  /** each tcpdump's latest counts; a stopped or dead one keeps its last report, so its drops stay counted */
+  private readonly captureStats = new Map<LiveCaptureSource, LiveCaptureStats>();
+  /** the interfaces' own drop counters and the host's backlog, as deltas since start */
+  private dropReader: InterfaceDropReader | null = null;
+  private readonly unreadableInterfaces = new Set<string>();
   private state: 'starting' | 'running' | 'closing' | 'closed' = 'starting';
   private closing: Promise<void> | null = null;
   private readonly startedMs = Date.now();
@@ -84,22 +92,27 @@ export class Sensor implements DashboardSource {
     this.config = config;
     this.log = options.log ?? ((line) => process.stderr.write(`crashtest: ${line}\n`));
     this.feed = new DashboardFeed(config.sensor.recentEvents, this.counters);
-    this.farmHandle = createEmulatedFarm({ counters: this.counters, warmPerProfile: config.pool.warmPerProfile, settings: { ...config.pool } });
+    // first: it refuses a farm that cannot run here (CT_ERR_NETNS_UNAVAILABLE …) before anything is opened
+    this.farmHandle = createFarmFromConfig(config, { counters: this.counters, log: this.log });
     this.decoder = new PacketDecoder(config.decode, this.counters);
     this.table = new FlowTable(config.flow, this.counters, (session) => this.offer(session), { turnLifetime: 'owned' });
     this.response = openAnalyzeResponse(config, { counters: this.counters, enforce: config.sensor.enforce, live: true });
     this.evidence = config.sensor.evidenceDir === '' ? null : new EvidenceWriter(config.sensor.evidenceDir);
+    this.spool = this.evidence ? new SpoolEvidence(config.sensor, this.counters, this.log) : null;
     this.ownsOutputs = options.outputs === undefined;
     this.outputs = options.outputs ?? createEventOutputs(config.outputs, this.counters);
     this.analyzer = new SessionAnalyzer(
       {
-        catalogue: defaultCatalogue(),
+        catalogue: this.farmHandle.catalogue,
         lease: this.farmHandle.lease,
         counters: this.counters,
         protectedNetworks: config.triage.protectEveryReceiver ? ProtectedNetworks.everyReceiver() : ProtectedNetworks.fromCidrs(config.triage.protectedNetworks),
         dwellMs: config.pool.dwellMs,
         ...(config.sensor.signaturesFile !== '' ? { signatures: loadSignatureFile(config.sensor.signaturesFile) } : {}),
-        onSessions: (source, sessions) => this.response.beginFile(source, sessions),
+        onSessions: (source, sessions) => {
+          this.spool?.noteSessions(sessions);
+          return this.response.beginFile(source, sessions);
+        },
         onVerdict: (verdict) => {
           this.batchVerdicts.push(verdict);
           this.response.noteVerdict(verdict);
@@ -118,6 +131,7 @@ export class Sensor implements DashboardSource {
   static async start(config: FrozenConfig, options: SensorOptions = {}): Promise<Sensor> {
     if (config.sensor.interfaces.length === 0) throw new CrashtestError('CT_ERR_CONFIG_INVALID', 'sensor.interfaces is empty: name at least one interface to capture on', { key: 'sensor.interfaces' });
     const sensor = new Sensor(config, options);
+    sensor.dropReader = new InterfaceDropReader(config.sensor.interfaces);
     try {
       for (const name of config.sensor.interfaces) sensor.captures.push(await sensor.openCapture(name));
     } catch (error) {
@@ -142,6 +156,7 @@ export class Sensor implements DashboardSource {
 
   private openCapture(name: string): Promise<LiveCaptureSource> {
     const sensor = this.config.sensor;
+    const spool = this.spool?.spoolFor(name);
     return LiveCaptureSource.open({
       interface: name,
       filter: sensor.bpfFilter,
@@ -151,6 +166,7 @@ export class Sensor implements DashboardSource {
       tcpdumpPath: sensor.tcpdumpPath,
       onFrame: (frame) => {
         this.capturedBytes += frame.data.length;
+        spool?.append(frame);
         const packet = this.decoder.decode(frame);
         if (packet === null) return;
         this.response.observePacket(packet);
@@ -216,9 +232,11 @@ export class Sensor implements DashboardSource {
     this.analyzing = sessions.length;
     try {
       await this.analyzer.analyze('live', sessions);
+      const cuts = this.spool ? await this.spool.cut(this.batchVerdicts) : null;
       for (const verdict of this.batchVerdicts) {
         let evidenceDir: string | undefined;
-        if (this.evidence) evidenceDir = (await writeEvidence(this.evidence, verdict, [])).dir;
+        const cut = cuts?.get(verdict);
+        if (this.evidence) evidenceDir = (await writeEvidence(this.evidence, verdict, cut?.frames ?? [], cut?.note)).dir;
         const event = verdictEvent(verdict, evidenceDir);
         this.feed.noteVerdict(verdict, event, evidenceDir);
         this.emit(event);
@@ -276,29 +294,62 @@ export class Sensor implements DashboardSource {
     this.startTimers();
   }
 
-  /** Kernel drops from every tcpdump (SIGUSR1), into the counters registry. */
+  /**
+   * Drops so far into the counters registry: every tcpdump's ring (SIGUSR1; a stopped one's last
+   * report), the interfaces' own drop counters and the host's softnet backlog (deltas since start).
+   */
   async refreshStats(): Promise<void> {
-    let kernel = 0;
-    let interfaceDrops = 0;
     for (const capture of this.captures) {
       if (capture.closed) continue;
       try {
-        const stats = await capture.stats();
-        kernel += stats.droppedByKernel;
-        interfaceDrops += stats.droppedByInterface;
+        this.captureStats.set(capture, await capture.stats());
       } catch {
         this.counters.add('capture.stats_failed');
       }
     }
-    this.counters.set('capture.kernel_dropped', kernel);
-    this.counters.set('capture.interface_dropped', interfaceDrops);
+    this.countCaptureDrops();
     this.counters.set('capture.bytes', this.capturedBytes);
     this.counters.set('sensor.queue.depth', this.queueDepth);
   }
 
-  /** kernel + interface + internal (queue overflow) drops so far */
+  private countCaptureDrops(): void {
+    let kernel = 0;
+    let interfaceDrops = 0;
+    for (const stats of this.captureStats.values()) {
+      kernel += stats.droppedByKernel;
+      interfaceDrops += stats.droppedByInterface;
+    }
+    this.counters.set('capture.kernel_dropped', kernel);
+    this.counters.set('capture.interface_dropped', interfaceDrops);
+    if (this.dropReader === null) return;
+    const sample = this.dropReader.sample();
+    for (const field of INTERFACE_DROP_FIELDS) this.counters.set(`capture.interface_${field}`, sample.total[field]);
+    if (sample.backlogDropped !== null) this.counters.set('capture.backlog_dropped', sample.backlogDropped);
+    for (const [name, counts] of Object.entries(sample.interfaces)) {
+      if (counts !== null) continue;
+      this.counters.add('capture.interface_stats_unreadable');
+      if (!this.unreadableInterfaces.has(name)) this.log(`cannot read /sys/class/net/${name}/statistics: drops on ${name} before capture are not counted`);
+      this.unreadableInterfaces.add(name);
+    }
+  }
+
+  /**
+   * Packets this sensor lost, each counted once: the kernel ring, the interfaces' own counters, frames
+   * left unread at stop, sessions the analysis queue refused. Not added: capture.interface_dropped
+   * (libpcap's rx_missed_errors + rx_fifo_errors again) and capture.backlog_dropped (host-wide, and a
+   * backlog drop is also in the interface's rx_dropped).
+   */
   private drops(): number {
-    return this.counters.get('capture.kernel_dropped') + this.counters.get('capture.interface_dropped') + this.counters.get('sensor.queue.overflow_dropped');
+    let drops = this.counters.get('capture.kernel_dropped') + this.counters.get('capture.unread_at_stop') + this.counters.get('sensor.queue.overflow_dropped');
+    for (const field of INTERFACE_DROP_FIELDS) drops += this.counters.get(`capture.interface_${field}`);
+    return drops;
+  }
+
+  /** The periodic stats log line of `crashtest run`: every drop counter since start. */
+  private dropsLine(): string {
+    const counter = (name: string): number => this.counters.get(name);
+    const fields = INTERFACE_DROP_FIELDS.map((field) => `${field} ${counter(`capture.interface_${field}`)}`).join(', ');
+    return `drops since start: ${this.drops()} (kernel ring ${counter('capture.kernel_dropped')}; interfaces ${fields}; unread at stop ${counter('capture.unread_at_stop')}; analysis queue ${counter('sensor.queue.overflow_dropped')} sessions); host-wide softnet backlog ${counter('capture.backlog_dropped')}`;
   }
 
   private async sample(): Promise<void> {
@@ -306,13 +357,15 @@ export class Sensor implements DashboardSource {
     const now = Date.now();
     const seconds = Math.max(0.001, (now - this.lastSample.ms) / 1000);
     const drops = this.drops();
-    this.points.push({ time: now / 1000, bytesPerSecond: (this.capturedBytes - this.lastSample.bytes) / seconds, queueDepth: this.queueDepth, drops: drops - this.lastSample.drops });
+    const backlogDrops = this.counters.get('capture.backlog_dropped');
+    this.points.push({ time: now / 1000, bytesPerSecond: (this.capturedBytes - this.lastSample.bytes) / seconds, queueDepth: this.queueDepth, drops: drops - this.lastSample.drops, hostBacklogDrops: backlogDrops - this.lastSample.backlogDrops });
     if (this.points.length > this.config.sensor.seriesPoints) this.points.splice(0, this.points.length - this.config.sensor.seriesPoints);
-    this.lastSample = { bytes: this.capturedBytes, drops, ms: now };
+    this.lastSample = { bytes: this.capturedBytes, drops, backlogDrops, ms: now };
   }
 
   private async emitStats(): Promise<void> {
     await this.refreshStats();
+    this.log(this.dropsLine());
     const now = Date.now() / 1000;
     this.emit(buildStatsEvent({ time: { seconds: Math.floor(now), nanoseconds: Math.floor((now % 1) * 1e9) }, counters: this.counters.snapshot(), uptimeSeconds: Math.floor((Date.now() - this.startedMs) / 1000) }));
   }
@@ -341,7 +394,7 @@ export class Sensor implements DashboardSource {
     const live = { ...next, sensor: { ...next.sensor } } as { -readonly [K in keyof FrozenConfig]: FrozenConfig[K] };
     for (const key of RESTART_KEYS) restore(live, previous, key);
     this.config = live as FrozenConfig;
-    for (const key of ['statsIntervalMs', 'seriesIntervalMs', 'flowSweepIntervalMs', 'settleMs', 'queueCapacity', 'recentEvents', 'seriesPoints', 'evidenceDir'] as const) {
+    for (const key of ['statsIntervalMs', 'seriesIntervalMs', 'flowSweepIntervalMs', 'settleMs', 'queueCapacity', 'recentEvents', 'seriesPoints'] as const) {
       if (previous.sensor[key] !== next.sensor[key]) applied.push(`sensor.${key}`);
     }
     this.feed.resize(next.sensor.recentEvents);
@@ -368,6 +421,7 @@ export class Sensor implements DashboardSource {
     if (this.state === 'closed') return;
     this.abort.abort();
     for (const capture of this.captures) capture.destroy();
+    this.spool?.destroy();
     void this.close();
   }
 
@@ -379,7 +433,11 @@ export class Sensor implements DashboardSource {
     try {
       // tcpdump flushes what it holds on SIGINT; then every open session ends and joins the queue
       const summaries = await Promise.all(this.captures.map((capture) => capture.close()));
-      this.counters.set('capture.kernel_dropped', summaries.reduce((sum, each) => sum + each.droppedByKernel, 0));
+      for (const [index, summary] of summaries.entries()) {
+        this.captureStats.set(this.captures[index]!, summary);
+        this.counters.add('capture.unread_at_stop', summary.undelivered);
+      }
+      this.countCaptureDrops();
       this.table.flush('shutdown');
       this.wake?.();
       await this.worker;
@@ -387,6 +445,7 @@ export class Sensor implements DashboardSource {
       if (this.config.sensor.signaturesFile !== '') saveSignatureFile(this.config.sensor.signaturesFile, this.analyzer.result().signatures);
     } finally {
       this.response.close(); // flushes the attribution journal
+      await this.spool?.close(); // its frames served this run's evidence only
       await this.farmHandle.close(); // reverts and closes every dummy
       if (this.ownsOutputs) await Promise.all(this.outputs.map((output) => output.close()));
       this.state = 'closed';
@@ -412,15 +471,15 @@ export class Sensor implements DashboardSource {
   }
 
   farm(): PoolSnapshot {
-    return this.farmHandle.pool.snapshot();
+    return this.farmHandle.snapshot();
   }
 
   series(): SeriesPoint[] {
     return [...this.points];
   }
 
-  pendingActions(): Rule[] {
-    return this.response.respond.list(['requested']);
+  activeActions(): Rule[] {
+    return this.response.respond.list(ACTIVE_ACTION_STATES);
   }
 
   approve(ruleId: number, by: string): Promise<Rule> {

@@ -9,6 +9,6 @@ export { CATALOGUE_DEFINITIONS } from './profiles/catalogue/index.ts';
 export { renderProfilesDoc, systemName } from './profiles/profiles-doc.ts';
 export { compareVersions, versionBetween } from './profiles/version.ts';
 export type { CallOptions, DriverCapabilities, Observation, Peer, Victim, VictimConnection, VictimDriver } from './victim-driver.ts';
-export { VictimPool, type VictimPoolOptions, type PoolSettings, type LeaseOptions, type LeaseWork, type LeaseOutcome, type PoolSnapshot, type ProfilePoolSnapshot, type VictimState } from './pool/victim-pool.ts';
+export { VictimPool, type VictimPoolOptions, type PoolSettings, type LeaseOptions, type LeaseWork, type LeaseOutcome, type PoolSnapshot, type ProfilePoolSnapshot, type VictimState, VICTIM_STATES } from './pool/victim-pool.ts';
 export { PoolExhaustedError, PoolClosedError, VictimDiedError, type ExhaustedReason } from './pool/pool-errors.ts';
 export { linkSignals, type LinkedSignal } from './pool/linked-signal.ts';

@@ -111,7 +111,7 @@ export function buildWebApp(source: DashboardSource, options: WebServerOptions, 
 
   fastify.get('/api/farm', async () => source.farm());
   fastify.get('/api/series', async () => ({ points: source.series() }));
-  fastify.get('/api/actions', async () => ({ actions: source.pendingActions() }));
+  fastify.get('/api/actions', async () => ({ actions: source.activeActions() }));
 
   const ruleParams = { schema: { params: paramsSchema({ id: { type: 'integer', minimum: 1 } }) }, config: { access: 'admin' as const } };
   fastify.post<{ Params: { id: number } }>('/api/actions/:id/approve', ruleParams, async (request) => {

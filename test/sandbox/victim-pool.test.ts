@@ -5,6 +5,7 @@ import { isCrashtestError, type ErrorCode } from '../../src/core/index.ts';
 import { FakeVictimDriver, type FakeVictimDriverOptions } from '../../src/drivers/victims/fake/fake-victim-driver.ts';
 import type { FakeVictim } from '../../src/drivers/victims/fake/fake-victim.ts';
 import { defaultCatalogue, VictimPool, type PoolSettings, type Victim } from '../../src/sandbox/index.ts';
+import { blockDwells } from './blocking-dwell.ts';
 
 const catalogue = defaultCatalogue();
 const xp = catalogue.get('win-xp-sp2');
@@ -44,6 +45,11 @@ function holdLease(pool: VictimPool, profile = xp, options: { signal?: AbortSign
     return victim.id;
   });
   return { lease, started: started.promise, release: release.resolve, signal: () => seenSignal! };
+}
+
+function states(pool: VictimPool): { leased: number; dwelling: number } {
+  const profile = pool.snapshot().profiles.find((each) => each.profileId === xp.id)!;
+  return { leased: profile.leased, dwelling: profile.dwelling };
 }
 
 describe('victim pool', () => {
@@ -149,6 +155,58 @@ describe('victim pool', () => {
       assert.equal((await settingsDwell.pool.withVictim(xp, {}, exploit)).observations.length, 1, 'settings.dwellMs applies when the lease names none');
       await pool.close();
       await settingsDwell.pool.close();
+    });
+
+    it('a leased dummy in its dwell window counts as dwelling, apart from leased, until the dwell ends', async () => {
+      const { pool, driver } = makePool({ warmPerProfile: 0 });
+      const dwell = blockDwells(driver);
+      let delivered = false;
+      const lease = pool.withVictim(xp, { dwellMs: 60_000 }, async (victim, signal) => {
+        await exploit(victim, signal);
+        assert.deepEqual(states(pool), { leased: 1, dwelling: 0 }, 'being replayed into: leased');
+        delivered = true;
+        return victim.id;
+      });
+      await dwell.entered;
+      assert.ok(delivered);
+      assert.deepEqual(states(pool), { leased: 0, dwelling: 1 }, 'in the dwell window: dwelling');
+      assert.equal(pool.snapshot().leasesActive, 1, 'a dwelling dummy is still leased');
+      dwell.release();
+      const outcome = await lease;
+      assert.equal(outcome.dwellMs, 60_000);
+      assert.deepEqual(states(pool), { leased: 0, dwelling: 0 });
+      assert.equal(pool.snapshot().profiles[0]!.warm, 1, 'reverted and warm again');
+      await pool.close();
+    });
+
+    it("the replay code's own dwell (the detonator calls victim.dwell) counts as dwelling too, and a failed dwell ends it", async () => {
+      const { pool, driver } = makePool({ warmPerProfile: 0 });
+      const dwell = blockDwells(driver);
+      const lease = pool.withVictim(xp, { dwellMs: 0 }, async (victim, signal) => {
+        await exploit(victim, signal);
+        await victim.dwell(600_000, { signal });
+        assert.deepEqual(states(pool), { leased: 1, dwelling: 0 }, 'back to leased after the dwell');
+        return victim.id;
+      });
+      await dwell.entered;
+      assert.deepEqual(states(pool), { leased: 0, dwelling: 1 });
+      dwell.release();
+      await lease;
+      assert.equal(driver.stats.dwells, 1, 'the pool added no dwell of its own (dwellMs 0)');
+      await pool.close();
+
+      const other = makePool({ warmPerProfile: 0 });
+      const failing = blockDwells(other.driver);
+      const controller = new AbortController();
+      const aborted = other.pool.withVictim(xp, { signal: controller.signal, dwellMs: 0 }, async (victim, signal) => victim.dwell(600_000, { signal }));
+      await failing.entered;
+      assert.deepEqual(states(other.pool), { leased: 0, dwelling: 1 });
+      controller.abort(new Error('job cancelled'));
+      failing.release();
+      await assert.rejects(aborted, /job cancelled/);
+      assert.deepEqual(states(other.pool), { leased: 0, dwelling: 0 });
+      assert.equal(other.pool.snapshot().profiles[0]!.warm, 1, 'reverted and warm again');
+      await other.pool.close();
     });
 
     it('an abort during the lease reaches the callback; the victim is still reverted', async () => {

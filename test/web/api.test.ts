@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
+import { renderMetrics } from '../../src/daemon/index.ts';
+import { FakeVictimDriver } from '../../src/drivers/victims/fake/fake-victim-driver.ts';
+import { defaultCatalogue, VictimPool } from '../../src/sandbox/index.ts';
 import { buildWebApp, startWebServer } from '../../src/web/index.ts';
+import { blockDwells } from '../sandbox/blocking-dwell.ts';
 import { ADMIN_TOKEN, FakeDashboardSource, READ_TOKEN, TEST_TOKENS, verdictFixture } from './fake-dashboard-source.ts';
 
 const read = { authorization: `Bearer ${READ_TOKEN}` };
@@ -71,9 +75,39 @@ describe('web API reads', () => {
       (await fastify.inject({ url: '/api/actions', headers: read })).json().actions.map((rule: { id: number }) => rule.id),
       [3],
     );
+    const actions = async () => (await fastify.inject({ url: '/api/actions', headers: read })).json().actions.map((rule: { id: number; state: string }) => `${rule.id} ${rule.state}`);
+    await source.approve(3, 'web:admin');
+    assert.deepEqual(await actions(), ['3 applied'], 'an applied action is listed, to be undone');
+    await source.undo(3, 'web:admin');
+    assert.deepEqual(await actions(), [], 'a rolled-back one is not');
     const metrics = await fastify.inject({ url: '/metrics', headers: read });
     assert.equal(metrics.body, source.metricsText);
     assert.equal(metrics.headers['cache-control'], 'no-store');
+  });
+});
+
+describe('the farm view of a real pool', () => {
+  test('a dummy in its dwell window is dwelling, not leased, in /api/farm and /metrics', async () => {
+    const { fastify, source } = setUp();
+    const driver = new FakeVictimDriver({ ports: { 445: { kind: 'echo' } } });
+    const pool = new VictimPool({ driver, settings: { warmPerProfile: 0, maxVictims: 4, dwellMs: 0 } });
+    after(() => pool.close());
+    source.farm = () => pool.snapshot();
+    source.metrics = () => renderMetrics({ counters: pool.counters, pool: pool.snapshot() });
+    const profile = defaultCatalogue().get('win-xp-sp2');
+    const dwell = blockDwells(driver);
+    const lease = pool.withVictim(profile, { dwellMs: 60_000 }, async (victim) => victim.id);
+    await dwell.entered;
+    const farm = (await fastify.inject({ url: '/api/farm', headers: read })).json();
+    assert.deepEqual(farm.profiles, [{ profileId: 'win-xp-sp2', creating: 0, warm: 0, leased: 0, dwelling: 1, reverting: 0, closing: 0 }]);
+    assert.equal(farm.leasesActive, 1);
+    const metrics = (await fastify.inject({ url: '/metrics', headers: read })).body;
+    assert.match(metrics, /^crashtest_pool_dummies\{profile="win-xp-sp2",state="dwelling"\} 1$/m);
+    assert.match(metrics, /^crashtest_pool_dummies\{profile="win-xp-sp2",state="leased"\} 0$/m);
+    dwell.release();
+    await lease;
+    const settled = (await fastify.inject({ url: '/api/farm', headers: read })).json();
+    assert.deepEqual([settled.profiles[0].dwelling, settled.profiles[0].warm], [0, 1]);
   });
 });
 

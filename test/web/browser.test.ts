@@ -75,12 +75,13 @@ describe('dashboard in chromium', { skip }, () => {
     await page.close();
   });
 
-  test('approving an action changes its state; undo rolls it back; a read-only token cannot', async () => {
+  test('approving an action applies it; a fresh page lists it applied with undo; undo rolls it back; a read-only token can do neither', async () => {
     source.pushVerdict(20, 'winxp-sp1', { ruleId: 9 });
     const reader = await openDashboard(READ_TOKEN);
     const readerRow = reader.locator('#actions tr[data-rule-id="9"]');
     await readerRow.waitFor();
     assert.equal(await readerRow.locator('button[data-act="approve"]').isDisabled(), true);
+    assert.equal(await readerRow.locator('button[data-act="undo"]').count(), 0, 'a requested rule is approved or withdrawn, not undone');
     assert.match(await reader.locator('#actions-note').innerText(), /read-only/);
     await reader.close();
 
@@ -94,10 +95,28 @@ describe('dashboard in chromium', { skip }, () => {
     assert.equal(source.rules.get(9)!.approvedBy, 'web:admin');
     assert.match(await page.locator('#actions-note').innerText(), /#9 is now applied/);
     await page.screenshot({ path: screenshotPath('action-approved'), fullPage: true });
-    await page.locator('#actions tr[data-rule-id="9"] button[data-act="undo"]').click();
-    await page.locator('#actions tr[data-rule-id="9"][data-state="rolled_back"]').waitFor();
-    assert.equal(source.rules.get(9)!.state, 'rolled_back');
     await page.close();
+
+    // a page opened later (another operator, a reload) gets the applied action from the API, with undo
+    const later = await openDashboard(ADMIN_TOKEN);
+    const applied = later.locator('#actions tr[data-rule-id="9"][data-state="applied"]');
+    await applied.waitFor();
+    assert.equal(await applied.locator('button[data-act="approve"]').count(), 0, 'an applied rule has nothing to approve');
+    assert.equal(await applied.locator('button[data-act="undo"]').isEnabled(), true);
+    assert.match(await applied.innerText(), /applied[\s\S]*access-sw1 Gi1\/0\/7[\s\S]*Undo/);
+    await later.screenshot({ path: screenshotPath('action-applied-undo'), fullPage: true });
+    await applied.locator('button[data-act="undo"]').click();
+    await later.locator('#actions tr[data-rule-id="9"][data-state="rolled_back"]').waitFor();
+    assert.equal(source.rules.get(9)!.state, 'rolled_back');
+    assert.match(await later.locator('#actions-note').innerText(), /#9 is now rolled_back/);
+    assert.equal(await later.locator('#actions tr[data-rule-id="9"] button').count(), 0, 'an ended rule has no buttons');
+    await later.screenshot({ path: screenshotPath('action-undone'), fullPage: true });
+    await later.close();
+
+    const reader2 = await openDashboard(READ_TOKEN);
+    await reader2.locator('#actions tbody tr').first().waitFor();
+    assert.equal(await reader2.locator('#actions tr[data-rule-id="9"]').count(), 0, 'a rolled-back rule leaves the list');
+    await reader2.close();
   });
 
   test('the farm table and the three charts are drawn', async () => {
@@ -105,12 +124,28 @@ describe('dashboard in chromium', { skip }, () => {
     const warm = page.locator('#farm tr[data-profile="winxp-sp1"] td[data-state="warm"]');
     await warm.waitFor();
     assert.equal(await warm.innerText(), '2');
-    assert.match(await page.locator('#farm-summary').innerText(), /5 of 16 dummies · 1 leased · 0 waiting/);
+    assert.equal(await page.locator('#farm tr[data-profile="winxp-sp1"] td[data-state="leased"]').innerText(), '1');
+    assert.equal(await page.locator('#farm tr[data-profile="winxp-sp1"] td[data-state="dwelling"]').innerText(), '1');
+    assert.deepEqual(await page.locator('#farm thead th').allInnerTexts(), ['profile', 'warm', 'leased', 'dwelling', 'reverting', 'creating', 'closing']);
+    assert.match(await page.locator('#farm-summary').innerText(), /6 of 16 dummies · 2 leased \(1 dwelling\) · 0 waiting/);
     for (const chart of ['throughput', 'queue', 'drops']) {
       await page.locator(`#chart-${chart} polyline`).waitFor({ state: 'attached' });
       assert.equal(await page.locator(`#chart-${chart}`).getAttribute('data-points'), '30');
     }
     await page.locator('#charts-panel').screenshot({ path: screenshotPath('farm-and-charts') });
+    await page.close();
+  });
+
+  test("a verdict whose session frames the live spool had rotated away says so in its detail", async () => {
+    source.pushVerdict(40, 'winxp-sp1', { sessionNote: 'The capture spool no longer held this session: <b>its files</b> were deleted.' });
+    const page = await openDashboard(READ_TOKEN);
+    await page.locator('tr.verdict[data-flow-id="40"]').click();
+    const note = page.locator('#session-note');
+    await note.waitFor();
+    assert.equal(await note.innerText(), 'The capture spool no longer held this session: <b>its files</b> were deleted.');
+    await page.locator('tr.verdict[data-flow-id="7"]').click();
+    await page.locator('#detail [data-flow-id="7"]').waitFor();
+    assert.equal(await page.locator('#session-note').count(), 0, 'a whole session has no note');
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildResponseEvent, buildVerdictEvent, type CrashtestEvent, type VerdictEvent } from '../../src/alert/index.ts';
 import { CrashtestError } from '../../src/core/index.ts';
-import type { DashboardSource, Rule, SeriesPoint, VerdictDetail } from '../../src/daemon/index.ts';
+import { ACTIVE_ACTION_STATES, type DashboardSource, type Rule, type SeriesPoint, type VerdictDetail } from '../../src/daemon/index.ts';
 import type { PoolSnapshot } from '../../src/sandbox/index.ts';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
@@ -67,12 +67,12 @@ export class FakeDashboardSource implements DashboardSource {
   metricsText = '# HELP crashtest_flow_sessions Sessions seen.\n# TYPE crashtest_flow_sessions counter\ncrashtest_flow_sessions 42\n';
   farmSnapshot: PoolSnapshot = {
     maxVictims: 16,
-    total: 5,
+    total: 6,
     waiters: 0,
-    leasesActive: 1,
+    leasesActive: 2,
     profiles: [
-      { profileId: 'winxp-sp1', creating: 0, warm: 2, leased: 1, reverting: 0, closing: 0 },
-      { profileId: 'linux-apache-cgi', creating: 1, warm: 1, leased: 0, reverting: 0, closing: 0 },
+      { profileId: 'winxp-sp1', creating: 0, warm: 2, leased: 1, dwelling: 1, reverting: 0, closing: 0 },
+      { profileId: 'linux-apache-cgi', creating: 1, warm: 1, leased: 0, dwelling: 0, reverting: 0, closing: 0 },
     ],
   };
   seriesPoints: SeriesPoint[] = Array.from({ length: 30 }, (_, index) => ({
@@ -92,7 +92,7 @@ export class FakeDashboardSource implements DashboardSource {
   }
 
   /** Adds a verdict with its detail (transcript, trace, evidence files on disk) and a pending rule; emits the event. */
-  pushVerdict(flowId: number, profile = 'winxp-sp1', options: { ruleId?: number } = {}): VerdictEvent {
+  pushVerdict(flowId: number, profile = 'winxp-sp1', options: { ruleId?: number; sessionNote?: string } = {}): VerdictEvent {
     const event = verdictFixture(flowId, profile);
     const folder = join(this.evidenceDir, `flow-${flowId}-${profile}`);
     mkdirSync(folder, { recursive: true });
@@ -116,6 +116,7 @@ export class FakeDashboardSource implements DashboardSource {
         { name: 'session.pcap', path: sessionPcap, size: 24 },
         { name: 'trace.txt', path: trace, size: 45 },
       ],
+      sessionNote: options.sessionNote ?? null,
       attribution: { host: event.src_ip, mac: '02:00:5e:10:00:42', switchName: 'access-sw1', port: 'Gi1/0/7', basis: 'session' },
       response: null,
     });
@@ -155,8 +156,8 @@ export class FakeDashboardSource implements DashboardSource {
     return this.seriesPoints;
   }
 
-  pendingActions(): Rule[] {
-    return [...this.rules.values()].filter((rule) => rule.state === 'requested');
+  activeActions(): Rule[] {
+    return [...this.rules.values()].filter((rule) => ACTIVE_ACTION_STATES.includes(rule.state));
   }
 
   async approve(ruleId: number, by: string): Promise<Rule> {

@@ -69,7 +69,7 @@ describe('dashboard over OfflineDashboardSource and a corpus capture', { skip: s
     assert.deepEqual([detail.attribution.switchName, detail.attribution.port], ['sw1', 'Gi0/7']);
   });
 
-  test('the pending port shut-down is approved through the API and applied (dry run)', async () => {
+  test('the pending port shut-down is approved through the API and applied (dry run), stays listed, and is undone', async () => {
     const { actions } = await get<{ actions: Rule[] }>('/api/actions');
     const rule = actions.find((candidate) => candidate.target.ip === ATTACKER.ip);
     assert.ok(rule, `a pending rule against ${ATTACKER.ip}: ${JSON.stringify(actions)}`);
@@ -81,7 +81,12 @@ describe('dashboard over OfflineDashboardSource and a corpus capture', { skip: s
     const body = (await approved.json()) as Rule;
     assert.equal(body.state, 'applied');
     assert.equal(body.approvedBy, 'web:admin');
-    assert.equal((await get<{ actions: Rule[] }>('/api/actions')).actions.some((candidate) => candidate.id === rule.id), false);
+    const listed = (await get<{ actions: Rule[] }>('/api/actions')).actions.find((candidate) => candidate.id === rule.id);
+    assert.equal(listed?.state, 'applied', 'an applied action stays listed, to be undone');
+    const undone = await fetch(new URL(`/api/actions/${rule.id}/undo`, server.url), { method: 'POST', headers: admin });
+    assert.equal(undone.status, 200);
+    assert.equal(((await undone.json()) as Rule).state, 'rolled_back');
+    assert.equal((await get<{ actions: Rule[] }>('/api/actions')).actions.some((candidate) => candidate.id === rule.id), false, 'an ended action is not listed');
   });
 
   test('farm and metrics come from the run', async () => {

@@ -19,6 +19,8 @@ export interface EvidenceRecord {
    * reuses `frame.data` between frames: the caller hands over frames whose bytes it kept.
    */
   sessionFrames: readonly Frame[];
+  /** why session.pcap is incomplete (the live capture spool no longer held its frames); written as session-note.txt */
+  sessionNote?: string;
   /** the dummy's conversations with the containment */
   egress?: readonly EgressExchange[];
   /** behaviour traces of attacker code that ran, in run order */
@@ -36,6 +38,7 @@ export interface WrittenEvidence {
 /** File names inside an evidence folder. */
 export const EVIDENCE_FILES = {
   session: 'session.pcap',
+  sessionNote: 'session-note.txt',
   egress: 'egress.pcap',
   trace: 'trace.txt',
   verdict: 'verdict.json',
@@ -44,7 +47,7 @@ export const EVIDENCE_FILES = {
 
 /**
  * Writes one folder per verdict under `root`: session.pcap, egress.pcap, trace.txt, verdict.json and
- * bundle.json. The folder's name is claimed first (an empty directory, so concurrent writers never
+ * bundle.json (and session-note.txt when the session's frames are known to be incomplete). The folder's name is claimed first (an empty directory, so concurrent writers never
  * share one), the files are written into a hidden sibling, and that is renamed over the claimed
  * name: a reader sees either an empty folder or a complete one. Holds no resources between calls.
  * Failures are CT_ERR_EVIDENCE_WRITE (nothing is left behind) or CT_ERR_INVALID_ARGUMENT.
@@ -66,6 +69,7 @@ export class EvidenceWriter {
       partial = await mkdtemp(join(this.root, '.partial-'));
       const verdict: VerdictEvent = { ...record.verdict, evidence_dir: claimed };
       await writeSessionPcap(join(partial, EVIDENCE_FILES.session), linkType, record.sessionFrames);
+      if (record.sessionNote !== undefined) await writeFile(join(partial, EVIDENCE_FILES.sessionNote), `${record.sessionNote}\n`);
       await writeFile(join(partial, EVIDENCE_FILES.egress), buildPcap(LinkType.ETHERNET, synthesizeEgressFrames(record.egress ?? [])));
       await writeFile(join(partial, EVIDENCE_FILES.trace), formatTraceText(record.traces ?? []));
       await writeFile(join(partial, EVIDENCE_FILES.verdict), `${JSON.stringify(verdict, null, 2)}\n`);

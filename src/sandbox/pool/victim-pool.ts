@@ -36,6 +36,7 @@
 import { defaultConfig, type Config, type Profile } from '../../config/index.ts';
 import { Counters, CrashtestError } from '../../core/index.ts';
 import type { Observation, Victim, VictimDriver } from '../victim-driver.ts';
+import { watchDwell } from './dwell-watch.ts';
 import { linkSignals } from './linked-signal.ts';
 import { PoolClosedError, PoolExhaustedError, VictimDiedError, type ExhaustedReason } from './pool-errors.ts';
 
@@ -68,7 +69,12 @@ export interface LeaseOutcome<T> {
   dwellMs: number;
 }
 
-export type VictimState = 'creating' | 'warm' | 'leased' | 'reverting' | 'closing';
+/**
+ * `leased`: taken by a lease and being replayed into; `dwelling`: leased and inside a dwell window
+ * (the lease's `dwell()` is running), watched for late behaviour.
+ */
+export const VICTIM_STATES = ['creating', 'warm', 'leased', 'dwelling', 'reverting', 'closing'] as const;
+export type VictimState = (typeof VICTIM_STATES)[number];
 
 export type ProfilePoolSnapshot = { profileId: string } & Record<VictimState, number>;
 
@@ -87,6 +93,8 @@ interface PoolEntry {
   /** null while it is being created */
   victim: Victim | null;
   leases: number;
+  /** dwell() calls running on it (the state is dwelling while above zero) */
+  dwells: number;
 }
 
 interface ProfileSlots {
@@ -183,7 +191,7 @@ export class VictimPool {
     }
   }
 
-  /** Per profile, how many victims are in each state; for the dashboard. */
+  /** Per profile, how many victims are in each state (a leased one in its dwell window counts as dwelling); for the dashboard. */
   snapshot(): PoolSnapshot {
     const profiles = [...this.slots.values()].map((slots) => ({ profileId: slots.profile.id, ...slots.counts }));
     return { maxVictims: this.settings.maxVictims, total: this.entries.size, waiters: this.waiters.length, leasesActive: this.leasesActive, profiles };
@@ -214,11 +222,19 @@ export class VictimPool {
 
   private async runLease<T>(entry: PoolEntry, dwellMs: number, signal: AbortSignal, work: LeaseWork<T>): Promise<LeaseOutcome<T>> {
     const victim = entry.victim!;
+    const watched = watchDwell(victim, {
+      begin: () => {
+        if (entry.dwells++ === 0 && entry.state === 'leased') this.setState(entry, 'dwelling');
+      },
+      end: () => {
+        if (--entry.dwells === 0 && entry.state === 'dwelling') this.setState(entry, 'leased');
+      },
+    });
     let result: T;
     try {
-      result = await work(victim, signal);
+      result = await work(watched, signal);
       // a dead victim has no clock to advance; its death is the news
-      if (dwellMs > 0 && !victim.died) await victim.dwell(dwellMs, { signal });
+      if (dwellMs > 0 && !victim.died) await watched.dwell(dwellMs, { signal });
     } catch (error) {
       throw victim.died ? this.diedError(entry, victim, error) : error;
     }
@@ -533,14 +549,14 @@ export class VictimPool {
   private slotsOf(profile: Profile): ProfileSlots {
     let slots = this.slots.get(profile.id);
     if (slots === undefined) {
-      slots = { profile, warm: [], counts: { creating: 0, warm: 0, leased: 0, reverting: 0, closing: 0 }, warming: 0 };
+      slots = { profile, warm: [], counts: { creating: 0, warm: 0, leased: 0, dwelling: 0, reverting: 0, closing: 0 }, warming: 0 };
       this.slots.set(profile.id, slots);
     }
     return slots;
   }
 
   private addEntry(slots: ProfileSlots): PoolEntry {
-    const entry: PoolEntry = { profile: slots.profile, state: 'creating', victim: null, leases: 0 };
+    const entry: PoolEntry = { profile: slots.profile, state: 'creating', victim: null, leases: 0, dwells: 0 };
     this.entries.add(entry);
     slots.counts.creating++;
     this.busy++;

@@ -18,7 +18,7 @@ const state = {
   seen: new Set(),
   selected: null,
   transcriptView: 'text',
-  /** rule id → rule; rules acted on here stay listed after they leave the pending list */
+  /** rule id → rule; rules acted on here stay listed after they leave the active list */
   actions: new Map(),
   streamController: null,
   pollTimer: null,
@@ -308,6 +308,7 @@ function renderDetail(detail) {
     el('ul', { id: 'evidence', class: 'plain' }, event.evidence.map((item) => el('li', { 'data-kind': item.kind }, evidenceSummary(item)))),
     el('h3', {}, 'Evidence files'),
     renderEvidenceFiles(detail.evidenceFiles),
+    detail.sessionNote ? el('p', { id: 'session-note', class: 'warning' }, detail.sessionNote) : null,
     el('h3', {}, 'Transcript ', transcriptToggle(detail)),
     el('div', { id: 'transcript' }, renderTranscript(detail.transcript)),
     el('h3', {}, "Dummy's behaviour trace"),
@@ -433,15 +434,15 @@ function hexDump(bytes) {
   return lines.join('\n');
 }
 
-// ---- pending actions ----------------------------------------------------------------------------
+// ---- actions (requested: approve or withdraw; applied: undo) --------------------------------------
 
 async function refreshActions() {
   try {
     const { actions } = await api('/api/actions');
-    const pending = new Set(actions.map((rule) => rule.id));
-    for (const rule of actions) state.actions.set(rule.id, rule);
-    // a rule that left the pending list elsewhere is dropped unless it was acted on in this page
-    for (const [id, rule] of state.actions) if (!pending.has(id) && !rule.actedHere) state.actions.delete(id);
+    const active = new Set(actions.map((rule) => rule.id));
+    for (const rule of actions) state.actions.set(rule.id, { ...rule, actedHere: state.actions.get(rule.id)?.actedHere ?? false });
+    // a rule that ended elsewhere is dropped unless it was acted on in this page
+    for (const [id, rule] of state.actions) if (!active.has(id) && !rule.actedHere) state.actions.delete(id);
     renderActions();
   } catch {
     // the stream status and the next refresh tell the user
@@ -461,16 +462,19 @@ function renderActions() {
         el('td', {}, `${rule.target.switchName} ${rule.target.port}`),
         el('td', {}, `${rule.target.ip} ${rule.target.mac}`),
         el('td', {}, rule.reason.text, rule.detail ? el('div', { class: 'muted' }, rule.detail) : null),
-        el(
-          'td',
-          {},
-          el('button', { type: 'button', class: 'primary', 'data-act': 'approve', disabled: !admin || rule.state !== 'requested', onclick: () => act(rule.id, 'approve') }, 'Approve'),
-          ' ',
-          el('button', { type: 'button', 'data-act': 'undo', disabled: !admin || !['requested', 'applied'].includes(rule.state), onclick: () => act(rule.id, 'undo') }, 'Undo'),
-        ),
+        el('td', {}, actionButtons(rule, admin)),
       ),
     );
-  $('#actions tbody').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'Nothing waits for approval.'))]));
+  $('#actions tbody').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No action waits for approval or is in force.'))]));
+}
+
+/** The buttons a rule's state allows: a requested rule is approved (or withdrawn), an applied one undone. */
+function actionButtons(rule, admin) {
+  const button = (verb, label, primary = false) =>
+    el('button', { type: 'button', class: primary ? 'primary' : undefined, 'data-act': verb, disabled: !admin, onclick: () => act(rule.id, verb === 'withdraw' ? 'undo' : verb) }, label);
+  if (rule.state === 'requested') return [button('approve', 'Approve', true), ' ', button('withdraw', 'Withdraw')];
+  if (rule.state === 'applied') return [button('undo', 'Undo', true), rule.expiresSeconds ? el('div', { class: 'muted' }, `expires ${new Date(rule.expiresSeconds * 1000).toISOString().slice(0, 19)}Z`) : null];
+  return [];
 }
 
 async function act(ruleId, verb) {
@@ -504,7 +508,8 @@ async function refreshFarm() {
       el('tr', { 'data-profile': profile.profileId }, el('td', {}, profile.profileId), columns.map((name) => el('td', { 'data-state': name }, profile[name] ?? 0))),
     ),
   );
-  $('#farm-summary').textContent = `${farm.total} of ${farm.maxVictims} dummies · ${farm.leasesActive} leased · ${farm.waiters} waiting`;
+  const dwelling = farm.profiles.reduce((sum, profile) => sum + (profile.dwelling ?? 0), 0);
+  $('#farm-summary').textContent = `${farm.total} of ${farm.maxVictims} dummies · ${farm.leasesActive} leased (${dwelling} dwelling) · ${farm.waiters} waiting`;
 }
 
 // ---- charts -------------------------------------------------------------------------------------
@@ -520,6 +525,7 @@ async function refreshSeries() {
     chart('throughput', 'throughput', points, (point) => point.bytesPerSecond, (value) => `${formatBytes(value)}/s`),
     chart('queue', 'analysis queue depth', points, (point) => point.queueDepth, String),
     chart('drops', 'drops per interval', points, (point) => point.drops, String),
+    ...(points.some((point) => point.hostBacklogDrops !== undefined) ? [chart('backlog', 'host backlog drops per interval (all interfaces)', points, (point) => point.hostBacklogDrops ?? 0, String)] : []),
   );
 }
 
