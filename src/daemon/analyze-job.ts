@@ -10,7 +10,7 @@ import type { Profile } from '../config/index.ts';
 import type { PeerLookup } from '../containment/index.ts';
 import { Counters, type Packet, type Session } from '../core/index.ts';
 import { profileShellcode } from '../emulator/index.ts';
-import { clientBytes, companionSessions, dialogFromSession, findCulprits } from '../replay/index.ts';
+import { clientBytes, CompanionIndex, dialogFromSession, findCulprits } from '../replay/index.ts';
 import type { ProfileCatalogue, Victim } from '../sandbox/index.ts';
 import { ProtectedNetworks, Triage, type LearnedSignature, type ReplayJob } from '../triage/index.ts';
 import { HostCompromiseDetector, levelRank, type EvidenceItem, type HostCompromiseFinding, type VerdictLevel } from '../verdict/index.ts';
@@ -161,7 +161,6 @@ async function analyzeSessions(
   const jobs: ReplayJob[] = [];
   for (let job = triage.next(); job; job = triage.next()) jobs.push(job);
   counters.add('analyze.jobs', jobs.length);
-  for (const job of jobs) if (job.direction !== 'to_client') companionsOf.set(job, companionSessions(job.session, sessions));
 
   const byId = new Map(sessions.map((session) => [session.id, session]));
   const byPair = new Map<string, Session[]>();
@@ -171,6 +170,8 @@ async function analyzeSessions(
     if (list) list.push(session);
     else byPair.set(key, [session]);
   }
+  const companions = new CompanionIndex(sessions);
+  for (const job of jobs) if (job.direction !== 'to_client') companionsOf.set(job, companions.of(job.session));
   // the target's own later connections answer the dummy's (a stager's callback meets its stage)
   const peersOf = capturedPeerIndex(sessions);
   const followUpsOf = (job: ReplayJob): Session[] => {

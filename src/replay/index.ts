@@ -5,4 +5,4 @@ export type { FieldAdapter } from './adapters/field-adapter.ts';
 export { SmbIdAdapter } from './adapters/smb-id-adapter.ts';
 export { HttpCookieAdapter } from './adapters/http-cookie-adapter.ts';
 export { findCulprits, type GroupTestResult } from './group-testing.ts';
-export { companionSessions, MAX_COMPANIONS } from './companion-sessions.ts';
+export { CompanionIndex, companionSessions, MAX_COMPANIONS } from './companion-sessions.ts';
