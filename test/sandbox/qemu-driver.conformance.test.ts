@@ -1,11 +1,13 @@
 /**
  * The qemu driver passes the conformance suite every victim driver passes, with a real virtual
  * machine per dummy: the tiny guest of scripts/build-qemu-guest.sh (Debian kernel, BusyBox
- * initramfs), restored from its golden snapshot, NIC on a tap in one containment namespace shared
- * by the whole file. Its mark is a file the injectable CGI creates in the guest's RAM (gone after
- * `loadvm`); its provocation is that command, which the guest reports on its serial console.
+ * initramfs), restored from its golden state (the default revert mode: a warm spare restored from
+ * the golden RAM image), NIC on a tap in one containment namespace shared by the whole file. Its
+ * mark is a file the injectable CGI creates in the guest's RAM (gone after a revert: the spare that
+ * takes over never saw it); its provocation is that command, which the guest reports on its serial
+ * console. test/sandbox/qemu-revert.test.ts covers both revert modes round after round.
  * Needs qemu, the Debian kernel, busybox-static, root, ip, nft and tcpdump; skipped with the
- * reason otherwise. The guest boots once (cached golden snapshot), every dummy is a restore.
+ * reason otherwise. The guest boots once (cached golden image), every dummy is a restore.
  */
 import { after, describe, it } from 'node:test';
 import { ContainmentNamespace, QemuDriver } from '../../src/drivers/index.ts';

@@ -43,7 +43,8 @@ export function qemuMachine(overrides: Partial<QemuMachineInput> = {}): QemuMach
     initrd: join(GUEST_DIRECTORY, 'initramfs.cpio.gz'),
     append: 'console=ttyS0 quiet panic=-1 mitigations=off init_on_free=1', // freed pages zeroed: a smaller snapshot, a faster loadvm
     memoryMiB: 96,
-    readiness: { port: SERVICE_PORT, bootTimeoutMs: 240_000, revertTimeoutMs: 20_000 },
+    // the probe warms a spare's request path before it is stopped
+    readiness: { port: SERVICE_PORT, probe: 'GET / HTTP/1.0\r\n\r\n', bootTimeoutMs: 240_000, revertTimeoutMs: 20_000 },
     ...overrides,
   };
 }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CrashtestError } from '../../../core/index.ts';
-import type { ContainmentNamespace } from '../netns/containment-namespace.ts';
+import type { ContainmentAttachment, ContainmentNamespace } from '../netns/containment-namespace.ts';
 import type { QemuAccelerator } from './accelerator-probe.ts';
 import { qemuArguments, qemuFiles, SNAPSHOT_NAME } from './qemu-command-line.ts';
 import type { QemuMachine } from './qemu-machine.ts';
@@ -60,22 +60,7 @@ export async function goldenSnapshot(options: GoldenSnapshotOptions): Promise<st
       ...signal,
     });
     try {
-      const port = options.machine.readiness.port;
-      const deadline = Date.now() + options.machine.readiness.bootTimeoutMs;
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const exit = qemu.exitStatus;
-        if (exit) throw new CrashtestError('CT_ERR_VICTIM_CREATE', `golden snapshot: qemu exited during the boot (code ${exit.code}, signal ${exit.signal}): ${exit.stderr}`);
-        const socket = await link.connect(port, signal).catch(notYetReachable);
-        if (socket) {
-          socket.destroy();
-          break;
-        }
-        if (Date.now() > deadline) {
-          throw new CrashtestError('CT_ERR_VICTIM_CREATE', `golden snapshot: tcp/${port} of the guest did not answer within ${options.machine.readiness.bootTimeoutMs} ms; its console ended with:\n${consoleTail(files.console)}`, { key: 'readiness.bootTimeoutMs' });
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await bootUntilAnswering(qemu, link, options.machine, files.console, options.signal);
       const output = await qemu.qmp.human(`savevm ${SNAPSHOT_NAME}`, signal);
       if (/error/i.test(output)) throw new CrashtestError('CT_ERR_VICTIM_CREATE', `golden snapshot: savevm failed: ${output.trim()}`);
       await qemu.quit();
@@ -87,6 +72,26 @@ export async function goldenSnapshot(options: GoldenSnapshotOptions): Promise<st
   } finally {
     await link.close();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Waits until the booting guest's readiness port accepts (or QEMU exits, or the boot timeout passes). */
+export async function bootUntilAnswering(qemu: QemuProcess, link: ContainmentAttachment, machine: QemuMachine, consolePath: string, signal?: AbortSignal): Promise<void> {
+  const port = machine.readiness.port;
+  const deadline = Date.now() + machine.readiness.bootTimeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    const exit = qemu.exitStatus;
+    if (exit) throw new CrashtestError('CT_ERR_VICTIM_CREATE', `golden boot: qemu exited during the boot (code ${exit.code}, signal ${exit.signal}): ${exit.stderr}`);
+    const socket = await link.connect(port, signal ? { signal } : {}).catch(notYetReachable);
+    if (socket) {
+      socket.destroy();
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new CrashtestError('CT_ERR_VICTIM_CREATE', `golden boot: tcp/${port} of the guest did not answer within ${machine.readiness.bootTimeoutMs} ms; its console ended with:\n${consoleTail(consolePath)}`, { key: 'readiness.bootTimeoutMs' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -2,8 +2,9 @@
  * The qemu driver: real virtual machines from the user's own golden images (a kernel and initrd,
  * or a disk image), KVM when it really runs guests here and TCG otherwise. A machine boots once
  * into a golden snapshot (cached on disk); each dummy is a clone restored from it, running inside
- * the shared containment namespace with its NIC on a tap there, and reverted with `loadvm`. Warm
- * clones per profile are kept ready so create() is a hand-over.
+ * the shared containment namespace with its NIC on a tap there. Revert swaps in a warm spare
+ * restored from the golden RAM image (`revertMode: 'spare'`, QEMU 5.0 or later) or runs `loadvm`
+ * (`'loadvm'`, the fallback). Warm clones per profile are kept ready so create() is a hand-over.
  *
  * Which profiles it serves is configuration: `machines` maps a profile id to its machine. A profile
  * without one is declined. Needs root (taps, namespaces) and qemu-system-x86_64 with qemu-img;
@@ -23,7 +24,9 @@ import { assertNetnsAvailable } from '../netns/run-command.ts';
 import { probeAccelerator, type AcceleratorProbe, type QemuAccelerator } from './accelerator-probe.ts';
 import { goldenSnapshot } from './golden-snapshot.ts';
 import { checkMachineFiles, machineKey, validateQemuMachine, type QemuMachine, type QemuMachineInput } from './qemu-machine.ts';
-import { QemuVictim } from './qemu-victim.ts';
+import type { QemuGolden } from './qemu-clone.ts';
+import { QemuVictim, type QemuRevertMode } from './qemu-victim.ts';
+import { goldenRamImage } from './ram-image.ts';
 
 export interface QemuDriverOptions {
   /** profile id → the machine its dummies are clones of */
@@ -32,6 +35,8 @@ export interface QemuDriverOptions {
   qemuImgBinary?: string;
   /** `auto` (default): KVM when a test guest runs under it, else TCG */
   accelerator?: 'auto' | QemuAccelerator;
+  /** `auto` (default): `spare` when QEMU is 5.0 or later, else `loadvm` (see QemuVictim) */
+  revertMode?: 'auto' | QemuRevertMode;
   /** a containment namespace to share (with the netns driver); default: one of its own, closed with the driver */
   containmentNamespace?: ContainmentNamespace;
   /** per-dummy folders (default: <tmp>/crashtest-qemu) */
@@ -58,11 +63,13 @@ export interface QemuDriverOptions {
 export interface QemuCapabilities extends DriverCapabilities {
   /** the accelerator in use, `unprobed` until the first create() */
   readonly accelerator: QemuAccelerator | 'unprobed';
+  /** how dummies revert, `unprobed` until the first create() when `auto` */
+  readonly revertMode: QemuRevertMode | 'unprobed';
 }
 
 const BASE_CAPABILITIES = {
   kind: 'qemu',
-  // revert restores the saved clean state (loadvm)
+  // revert restores the saved clean state (a spare restored from it, or loadvm)
   snapshot: true,
   virtualTime: false,
   // clones are re-addressed with `ip` through a shell on the guest's second serial port, which only
@@ -77,7 +84,8 @@ export class QemuDriver implements VictimDriver {
   private readonly machines = new Map<string, QemuMachine>();
   private readonly victims = new Set<QemuVictim>();
   private readonly spares = new Map<string, Array<Promise<QemuVictim>>>();
-  private readonly goldens = new Map<string, Promise<string>>();
+  private readonly goldens = new Map<string, Promise<QemuGolden>>();
+  private mode: QemuRevertMode | null = null;
   private readonly counters: Counters;
   private readonly qemuBinary: string;
   private readonly runPrefix = newRunPrefix();
@@ -96,7 +104,7 @@ export class QemuDriver implements VictimDriver {
   }
 
   get capabilities(): QemuCapabilities {
-    return { ...BASE_CAPABILITIES, accelerator: this.probe?.accelerator ?? 'unprobed' };
+    return { ...BASE_CAPABILITIES, accelerator: this.probe?.accelerator ?? 'unprobed', revertMode: this.mode ?? 'unprobed' };
   }
 
   get closed(): boolean {
@@ -118,6 +126,16 @@ export class QemuDriver implements VictimDriver {
       this.options.log?.(`qemu: accelerator ${probe.accelerator} (${probe.reason})`);
     }
     return this.probe;
+  }
+
+  /** How dummies revert: as configured, or `spare` when this QEMU can map RAM images (5.0 or later). */
+  revertMode(): QemuRevertMode {
+    if (this.mode === null) {
+      const wanted = this.options.revertMode ?? 'auto';
+      this.mode = wanted !== 'auto' ? wanted : qemuAtLeast(qemuVersion(this.qemuBinary), 5, 0) ? 'spare' : 'loadvm';
+      this.options.log?.(`qemu: revert by ${this.mode}`);
+    }
+    return this.mode;
   }
 
   async create(profile: Profile, options: CallOptions = {}): Promise<QemuVictim> {
@@ -158,7 +176,8 @@ export class QemuDriver implements VictimDriver {
     assertNetnsAvailable('qemu driver');
     const probe = await this.accelerator();
     const space = await abortable(this.containmentNamespace(), signal);
-    const golden = await abortable(this.golden(profile.id, machine, probe.accelerator, space), signal);
+    const revertMode = this.revertMode();
+    const golden = await abortable(this.golden(profile.id, machine, probe.accelerator, space, revertMode), signal);
     const id = `q${(this.nextId++).toString(36)}`;
     const stateDirectory = this.stateDirectory();
     return QemuVictim.create(id, profile, space, {
@@ -166,6 +185,7 @@ export class QemuDriver implements VictimDriver {
       machine,
       accelerator: probe.accelerator,
       golden,
+      revertMode,
       directory: join(stateDirectory, this.runPrefix, id),
       maxDwellMs: this.options.maxDwellMs ?? 2_000,
       // a guest under TCG after a revert runs cold (its code is translated again): it pauses longer mid-answer
@@ -177,14 +197,14 @@ export class QemuDriver implements VictimDriver {
     }, signal);
   }
 
-  /** The machine's golden snapshot, booted at most once per driver (and cached on disk across runs). */
-  private golden(profileId: string, machine: QemuMachine, accelerator: QemuAccelerator, space: ContainmentNamespace): Promise<string> {
+  /** The machine's golden snapshot or RAM image, booted at most once per driver (and cached on disk across runs). */
+  private golden(profileId: string, machine: QemuMachine, accelerator: QemuAccelerator, space: ContainmentNamespace, revertMode: QemuRevertMode): Promise<QemuGolden> {
     let golden = this.goldens.get(profileId);
     if (!golden) {
       const stateDirectory = this.stateDirectory();
       const key = machineKey(machine, accelerator, qemuVersion(this.qemuBinary));
       const started = performance.now();
-      golden = goldenSnapshot({
+      const goldenOptions = {
         qemuBinary: this.qemuBinary,
         qemuImgBinary: this.options.qemuImgBinary ?? 'qemu-img',
         machine,
@@ -193,9 +213,13 @@ export class QemuDriver implements VictimDriver {
         directory: this.options.goldenDirectory ?? join(stateDirectory, 'golden'),
         key,
         signal: this.shutdownController.signal,
-      }).then((path) => {
-        this.options.log?.(`qemu: golden snapshot of ${profileId} ready in ${Math.round(performance.now() - started)} ms (${path})`);
-        return path;
+      };
+      const made: Promise<QemuGolden> = revertMode === 'spare'
+        ? goldenRamImage(goldenOptions).then((image) => ({ kind: 'ram-image', ...image }))
+        : goldenSnapshot(goldenOptions).then((path) => ({ kind: 'snapshot', path }));
+      golden = made.then((ready) => {
+        this.options.log?.(`qemu: golden ${ready.kind} of ${profileId} ready in ${Math.round(performance.now() - started)} ms`);
+        return ready;
       });
       golden.catch(() => this.goldens.delete(profileId));
       this.goldens.set(profileId, golden);
@@ -275,6 +299,14 @@ function qemuVersion(binary: string): string {
     versions.set(binary, version);
   }
   return version;
+}
+
+/** Whether a `qemu-system-x86_64 --version` line names major.minor or later. */
+export function qemuAtLeast(versionLine: string, major: number, minor: number): boolean {
+  const match = /version (\d+)\.(\d+)/.exec(versionLine);
+  if (!match) return false;
+  const [found, foundMinor] = [Number(match[1]), Number(match[2])];
+  return found > major || (found === major && foundMinor >= minor);
 }
 
 /** Rejects with the signal's reason when it aborts first; the work itself goes on. */

@@ -39,6 +39,8 @@ export const qemuMachineSchema = z
     readiness: z.strictObject({
       /** a TCP port that accepts connections once the guest's service is up */
       port,
+      /** sent (latin1) to a warm spare once it answers, before it is stopped: its answer path is warm when the spare takes over */
+      probe: z.string().min(1).optional(),
       /** first boot (before the snapshot is taken) may take this long; TCG boots are slow */
       bootTimeoutMs: z.number().int().min(1_000).default(120_000), // 2 min
       /** after a revert, the port must answer within this */

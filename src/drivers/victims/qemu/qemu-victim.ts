@@ -1,12 +1,20 @@
 /**
- * A qemu dummy: one QEMU process running inside the containment namespace, its NIC on a tap there
- * (the tap is its only network), restored from the machine's golden snapshot and re-addressed to
- * its link, then saved as its own `clean` snapshot. Revert is `loadvm clean` and a wait until the
- * readiness port answers again. Clients reach it from inside the containment namespace; each lease
- * gets a fresh `Containment`, whose egress events (from the tap's redirect) become observations
- * beside the lines the guest writes to its serial console (kept in a file as evidence).
+ * A qemu dummy: QEMU running inside the containment namespace, its NIC on a tap there (the tap is
+ * its only network), a clone of the machine's golden state re-addressed to its link. Two ways to
+ * revert (`revertMode`):
+ * - `spare` (default): two links, two clones. The one in use answers; the other is a clone already
+ *   restored from the golden RAM image, re-addressed and answering, then stopped. Revert resumes
+ *   the spare (`cont`), hands it the next lease and kills the used clone; a fresh clone takes its
+ *   link in the background as the next spare. The dummy's address therefore alternates between its
+ *   two links. Nothing of the used clone survives: its process is gone.
+ * - `loadvm`: one clone, saved as its own `clean` snapshot, reverted in place with `loadvm clean`
+ *   and a wait until the readiness port answers again (for QEMU without RAM images).
+ * Clients reach it from inside the containment namespace; each lease gets a fresh `Containment`,
+ * whose egress events (from the tap's redirect) become observations beside the lines the guest
+ * writes to its serial console (kept in a file as evidence).
  */
-import { copyFileSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Profile } from '../../../config/index.ts';
 import { Containment, type ContainmentOptions } from '../../../containment/index.ts';
 import { Counters, CrashtestError } from '../../../core/index.ts';
@@ -16,20 +24,23 @@ import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '.
 import type { ContainmentAttachment, ContainmentNamespace } from '../netns/containment-namespace.ts';
 import { connectThroughLink, SocketConnection, type QuietTimes } from '../netns/socket-connection.ts';
 import type { QemuAccelerator } from './accelerator-probe.ts';
-import { containedWrapper, notYetReachable } from './golden-snapshot.ts';
-import { GuestControl } from './guest-control.ts';
-import { qemuArguments, qemuFiles, SNAPSHOT_NAME, type QemuFiles } from './qemu-command-line.ts';
+import { QemuClone, type QemuCloneSettings, type QemuGolden } from './qemu-clone.ts';
 import type { QemuMachine } from './qemu-machine.ts';
-import { QemuProcess, type QemuExit } from './qemu-process.ts';
-import { SerialConsole } from './serial-console.ts';
+import type { QemuExit } from './qemu-process.ts';
+
+export type QemuRevertMode = 'spare' | 'loadvm';
+
+/** the used clone is killed, and the next spare started, this long after a revert (ms): the new lease gets the CPU first */
+const RECYCLE_DELAY_MS = 250;
 
 export interface QemuVictimSettings {
   qemuBinary: string;
   machine: QemuMachine;
   accelerator: QemuAccelerator;
-  /** the golden qcow2 this clone starts from (copied, never written) */
-  golden: string;
-  /** this victim's own folder (sockets, state, console log) */
+  /** the golden snapshot (`loadvm`) or RAM image (`spare`) clones start from (copied or mapped, never written) */
+  golden: QemuGolden;
+  revertMode: QemuRevertMode;
+  /** this victim's own folder (a subfolder per link: sockets, state, console log) */
   directory: string;
   /** real ms a dwell waits at most: a real machine's clock cannot be run ahead */
   maxDwellMs: number;
@@ -37,11 +48,25 @@ export interface QemuVictimSettings {
   datagramWaitMs: number;
   containment: Partial<Omit<ContainmentOptions, 'dummyId' | 'profileId' | 'onEvent'>>;
   counters: Counters;
-  /** keep the folder (console log, state) after close, as evidence */
+  /** keep the folder (console logs, state) after close, as evidence */
   keepFiles: boolean;
 }
 
+/** one link of the dummy and the folder of the clones that run on it */
+interface Slot {
+  link: ContainmentAttachment;
+  directory: string;
+}
+
 export class QemuVictim implements Victim {
+  private clone: QemuClone;
+  /** the slot `clone` runs on; a spare is prepared on the other one */
+  private slotIndex = 0;
+  /** `spare` mode: the next clone, stopped and ready (or on its way) */
+  private spare: Promise<QemuClone> | null = null;
+  /** deferred work that revert() and close() run at once instead of waiting for its timer */
+  private readonly runNow = new Set<() => void>();
+  private readonly background = new Set<Promise<unknown>>();
   private containment: Containment | null = null;
   private feed: Observation[] = [];
   private readonly connections = new Set<SocketConnection>();
@@ -57,54 +82,39 @@ export class QemuVictim implements Victim {
   private constructor(
     readonly id: string,
     readonly profile: Profile,
+    private readonly space: ContainmentNamespace,
     private readonly settings: QemuVictimSettings,
-    private readonly files: QemuFiles,
-    private readonly link: ContainmentAttachment,
-    private readonly qemu: QemuProcess,
-    private readonly control: GuestControl,
-    private readonly console: SerialConsole,
+    private readonly slots: readonly Slot[],
+    clone: QemuClone,
   ) {
-    qemu.onExit = (exit) => {
-      if (this.isClosed) return;
-      this.death = exit;
-      settings.counters.add('qemu.dummies_died');
-    };
+    this.clone = clone;
+    this.watch(clone);
   }
 
-  /** Starts a clone of the golden snapshot on a new tap, re-addresses it, and saves its own clean state. */
+  /** Starts the first clone on a new tap (and, in `spare` mode, the spare on a second one). */
   static async create(id: string, profile: Profile, space: ContainmentNamespace, settings: QemuVictimSettings, signal?: AbortSignal): Promise<QemuVictim> {
     signal?.throwIfAborted();
-    mkdirSync(settings.directory, { recursive: true });
-    const files = qemuFiles(settings.directory);
-    const cleanups: Array<() => Promise<void> | void> = [() => rmSync(settings.directory, { recursive: true, force: true })];
-    const undo = async (): Promise<void> => {
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    };
+    const slots: Slot[] = [];
     try {
-      // a reflink where the file system has them: clones share the golden blocks until they write
-      copyFileSync(settings.golden, files.state, constants.COPYFILE_FICLONE);
-      const link = await space.attachTap(id, signal ? { signal } : {});
-      cleanups.push(() => link.close());
-      const qemu = await QemuProcess.start({
-        binary: settings.qemuBinary,
-        wrapper: containedWrapper(space.name),
-        args: qemuArguments({ machine: settings.machine, accelerator: settings.accelerator, files, tap: { interfaceName: link.interfaceName }, loadSnapshot: true }),
-        qmpPath: files.qmp,
-        ...(signal ? { signal } : {}),
-      });
-      cleanups.push(() => qemu.kill());
-      const control = await GuestControl.connect(files.control, signal);
-      cleanups.push(() => control.close());
-      await readdress(control, link, settings.machine, signal);
-      const console = new SerialConsole(files.console);
-      const victim = new QemuVictim(id, profile, settings, files, link, qemu, control, console);
-      await victim.waitAnswering(settings.machine.readiness.bootTimeoutMs, signal);
-      const output = await qemu.qmp.human(`savevm ${SNAPSHOT_NAME}`, signal ? { signal } : {});
-      if (/error/i.test(output)) throw new CrashtestError('CT_ERR_VICTIM_CREATE', `qemu dummy ${id}: savevm failed: ${output.trim()}`, { victimId: id });
-      await victim.startLease(signal);
+      for (const name of settings.revertMode === 'spare' ? ['a', 'b'] : ['a']) {
+        slots.push({ link: await space.attachTap(`${id}${name}`, signal ? { signal } : {}), directory: join(settings.directory, name) });
+      }
+      const clone = await QemuClone.start(slots[0]!.link, slots[0]!.directory, cloneSettings(space, settings), signal);
+      const victim = new QemuVictim(id, profile, space, settings, slots, clone);
+      try {
+        if (settings.revertMode === 'spare') {
+          await clone.resume(signal);
+          victim.spare = victim.startSpare(0);
+        }
+        await victim.startLease(signal);
+      } catch (error) {
+        await victim.close();
+        throw error;
+      }
       return victim;
     } catch (error) {
-      await undo();
+      await Promise.all(slots.map((slot) => slot.link.close()));
+      if (!settings.keepFiles) rmSync(settings.directory, { recursive: true, force: true });
       if (signal?.aborted) throw signal.reason;
       if (error instanceof CrashtestError) throw error;
       throw new CrashtestError('CT_ERR_VICTIM_CREATE', `qemu dummy ${id}: ${(error as Error).message}`, { victimId: id }, { cause: error });
@@ -112,7 +122,7 @@ export class QemuVictim implements Victim {
   }
 
   get address(): string {
-    return this.link.dummyAddress;
+    return this.clone.link.dummyAddress;
   }
 
   get died(): boolean {
@@ -123,29 +133,43 @@ export class QemuVictim implements Victim {
     return this.isClosed;
   }
 
-  /** the pcap of the dummy's tap (both directions, since the dummy was created) */
+  /** the pcap of the tap the dummy is on now (both directions, since the tap was made) */
   get pcapPath(): string {
-    return this.link.pcapPath;
+    return this.clone.link.pcapPath;
   }
 
-  /** the serial console log, kept as evidence */
+  /** the serial console log of the clone in use, kept as evidence */
   get consolePath(): string {
-    return this.files.console;
+    return this.clone.files.console;
   }
 
-  /** QEMU's pid (the benchmark reads its memory) */
+  /** the pid of the QEMU in use */
   get pid(): number {
-    return this.qemu.pid;
+    return this.clone.pid;
+  }
+
+  /** every QEMU this dummy keeps (the one in use and its spare), once the spare is ready: what a warm dummy costs */
+  async pids(): Promise<number[]> {
+    await this.spareReady();
+    const spare = this.spare ? await this.spare.catch(() => null) : null;
+    return [this.clone.pid, ...(spare ? [spare.pid] : [])];
+  }
+
+  /** resolves once the spare (in `spare` mode) is ready, so the next revert is a swap */
+  async spareReady(): Promise<void> {
+    await Promise.all(this.background);
+    await this.spare?.catch(() => {});
   }
 
   async connect(port: number, _peer: Peer, options: CallOptions = {}): Promise<VictimConnection | null> {
     this.assertUsable('connect');
-    return connectThroughLink(this.link, port, this.settings.quiet, this.connections, options.signal);
+    return connectThroughLink(this.clone.link, port, this.settings.quiet, this.connections, options.signal);
   }
 
   async sendDatagram(port: number, bytes: Uint8Array, _peer: Peer, options: CallOptions = {}): Promise<Uint8Array[]> {
     this.assertUsable('sendDatagram');
-    return exchangeDatagram(() => this.link.openDatagramSocket(), this.link.dummyAddress, port, bytes, this.settings.datagramWaitMs, options.signal);
+    const link = this.clone.link;
+    return exchangeDatagram(() => link.openDatagramSocket(), link.dummyAddress, port, bytes, this.settings.datagramWaitMs, options.signal);
   }
 
   async dwell(virtualMs: number, options: CallOptions = {}): Promise<void> {
@@ -159,7 +183,7 @@ export class QemuVictim implements Victim {
     return this.feed;
   }
 
-  /** `loadvm clean`, then the readiness port must answer again; a fresh containment for the next lease. */
+  /** Back to the clean state (a swap to the spare, or `loadvm clean`); a fresh containment for the next lease. */
   async revert(options: CallOptions = {}): Promise<void> {
     this.assertUsable('revert');
     options.signal?.throwIfAborted();
@@ -167,10 +191,12 @@ export class QemuVictim implements Victim {
     this.dropConnections();
     this.dirty = true;
     try {
-      await this.link.route(null);
-      const output = await this.qemu.qmp.human(`loadvm ${SNAPSHOT_NAME}`, signal ? { signal } : {});
-      if (/error/i.test(output)) throw new CrashtestError('CT_ERR_VICTIM_REVERT', `qemu dummy ${this.id}: loadvm failed: ${output.trim()}`, { victimId: this.id });
-      await this.waitAnswering(this.settings.machine.readiness.revertTimeoutMs, signal);
+      await this.clone.link.route(null);
+      if (this.settings.revertMode === 'spare') await this.swap(signal);
+      else {
+        await this.clone.loadSnapshot(signal);
+        await this.clone.waitAnswering(this.settings.machine.readiness.revertTimeoutMs, signal);
+      }
       await this.startLease(signal);
       this.dirty = false;
       this.settings.counters.add('qemu.reverts');
@@ -182,28 +208,81 @@ export class QemuVictim implements Victim {
     }
   }
 
-  /** Polls the readiness port from the containment side until it accepts. */
-  private async waitAnswering(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const port = this.settings.machine.readiness.port;
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      signal?.throwIfAborted();
-      if (this.death) throw new CrashtestError('CT_ERR_VICTIM_DIED', `qemu dummy ${this.id}: QEMU exited (code ${this.death.code}, signal ${this.death.signal}): ${this.death.stderr}`, { victimId: this.id });
-      const socket = await this.link.connect(port, signal ? { signal } : {}).catch(notYetReachable);
-      if (socket) {
-        socket.destroy();
-        return;
+  /** The spare takes over (resumed); the used clone is killed and its link gets the next spare, off the revert's clock. */
+  private async swap(signal?: AbortSignal): Promise<void> {
+    for (const run of [...this.runNow]) run();
+    const used = this.clone;
+    const pending = this.spare;
+    this.spare = null;
+    let next: QemuClone | null = null;
+    if (pending) {
+      try {
+        next = await abortable(pending, signal);
+      } catch (error) {
+        if (signal?.aborted) {
+          this.spare = pending;
+          throw error;
+        }
+        // a spare that failed is no reason to fail the revert: a clone is built in place below
       }
-      if (performance.now() > deadline) throw new CrashtestError('CT_ERR_VICTIM_REVERT', `qemu dummy ${this.id}: tcp/${port} did not answer within ${timeoutMs} ms`, { victimId: this.id, port });
-      await abortableDelay(2, signal);
     }
+    if (next?.exitStatus) {
+      this.settings.counters.add('qemu.spare_failures');
+      next = null;
+    }
+    const swapped = next !== null;
+    if (swapped) {
+      this.slotIndex = 1 - this.slotIndex;
+    } else {
+      await used.kill();
+      next = await QemuClone.start(this.slots[this.slotIndex]!.link, this.slots[this.slotIndex]!.directory, cloneSettings(this.space, this.settings), signal);
+    }
+    this.clone = next!;
+    this.watch(next!);
+    // the next spare goes on the link not in use: the used clone's (killed first), or the failed spare's
+    this.spare = this.startSpare(this.slotIndex, swapped ? used : null);
+    await next!.resume(signal);
+    if (swapped) this.settings.counters.add('qemu.spare_swaps');
+  }
+
+  /** The next spare on the slot other than `inUse`, after the recycle delay; `used` (if any) is killed first. */
+  private startSpare(inUse: number, used: QemuClone | null = null): Promise<QemuClone> {
+    const slot = this.slots[1 - inUse]!;
+    const spare = this.later(async () => {
+      await used?.kill();
+      if (this.isClosed) throw new CrashtestError('CT_ERR_INVALID_STATE', `qemu dummy ${this.id}: closed`);
+      return QemuClone.start(slot.link, slot.directory, cloneSettings(this.space, this.settings));
+    });
+    spare.then(
+      (clone) => {
+        clone.onExit = () => this.settings.counters.add('qemu.spare_failures');
+      },
+      () => this.settings.counters.add('qemu.spare_failures'),
+    );
+    return spare;
+  }
+
+  /** Runs `work` after RECYCLE_DELAY_MS, at once when a revert or close() needs it sooner. */
+  private later<T>(work: () => Promise<T>): Promise<T> {
+    const result = new Promise<T>((resolve, reject) => {
+      const run = (): void => {
+        clearTimeout(timer);
+        this.runNow.delete(run);
+        work().then(resolve, reject);
+      };
+      const timer = setTimeout(run, RECYCLE_DELAY_MS);
+      this.runNow.add(run);
+    });
+    const tracked = result.catch(() => {}).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+    return result;
   }
 
   /** A fresh containment and an empty feed: nothing of the last lease shows in the next. */
   private async startLease(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     this.containment?.close();
-    this.console.skipToEnd();
+    this.clone.console.skipToEnd();
     const feed: Observation[] = [];
     this.feed = feed;
     this.leaseStarted = performance.now();
@@ -218,14 +297,22 @@ export class QemuVictim implements Victim {
         feed.push({ source: 'containment', event });
       },
     });
-    await this.link.route(this.containment);
+    await this.clone.link.route(this.containment);
   }
 
   /** Console lines the guest wrote since the last look, as dummy observations. */
   private drainConsole(): void {
     if (this.dirty || this.isClosed) return;
     const at = Math.round(performance.now() - this.leaseStarted);
-    for (const observation of this.console.read(at)) this.feed.push({ source: 'dummy', observation });
+    for (const observation of this.clone.console.read(at)) this.feed.push({ source: 'dummy', observation });
+  }
+
+  private watch(clone: QemuClone): void {
+    clone.onExit = (exit) => {
+      if (this.isClosed || clone !== this.clone) return;
+      this.death = exit;
+      this.settings.counters.add('qemu.dummies_died');
+    };
   }
 
   private dropConnections(): void {
@@ -252,11 +339,13 @@ export class QemuVictim implements Victim {
       this.onClosed?.();
     }
     this.dropConnections();
-    this.control.close();
     this.containment?.close();
-    await this.qemu.kill();
-    await this.link.close();
-    if (!this.settings.keepFiles) rmSync(this.files.directory, { recursive: true, force: true });
+    for (const run of [...this.runNow]) run();
+    const spare = this.spare;
+    this.spare = null;
+    await Promise.all([this.clone.kill(), spare?.then((clone) => clone.kill(), () => {}), ...this.background]);
+    await Promise.all(this.slots.map((slot) => slot.link.close()));
+    if (!this.settings.keepFiles) rmSync(this.settings.directory, { recursive: true, force: true });
   }
 
   private assertUsable(call: string): void {
@@ -267,14 +356,26 @@ export class QemuVictim implements Victim {
   }
 }
 
-/** Moves the guest from the golden boot's address to its own link's, through the control line. */
-async function readdress(control: GuestControl, link: ContainmentAttachment, machine: QemuMachine, signal?: AbortSignal): Promise<void> {
-  const device = 'eth0';
-  const commands = [
-    `ip addr flush dev ${device}`,
-    `ip addr add ${link.dummyAddress}/${link.prefixLength} dev ${device}`,
-    `ip route replace default via ${link.gatewayAddress}`,
-  ].join(' && ');
-  const result = await control.run(commands, { ...(signal ? { signal } : {}), timeoutMs: machine.readiness.revertTimeoutMs });
-  if (result.status !== 0) throw new CrashtestError('CT_ERR_VICTIM_CREATE', `re-addressing the guest failed (status ${result.status}): ${result.output.trim()}`);
+function cloneSettings(space: ContainmentNamespace, settings: QemuVictimSettings): QemuCloneSettings {
+  return { qemuBinary: settings.qemuBinary, machine: settings.machine, accelerator: settings.accelerator, golden: settings.golden, space };
+}
+
+/** Rejects with the signal's reason when it aborts first; the work itself goes on. */
+function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
