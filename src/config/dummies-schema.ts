@@ -73,6 +73,7 @@ const qemuMachineSchema = z
     readiness: z
       .strictObject({
         port: port.describe("A TCP port that accepts connections once the guest's service is up."),
+        probe: z.string().min(1).optional().describe("Sent (latin1) to a warm spare once its port answers, before it is paused, so the code that answers a request is already translated when the spare takes over (e.g. 'GET / HTTP/1.0\\r\\n\\r\\n'); without it only the connect is warmed."),
         bootTimeoutMs: z.number().int().min(1_000).default(120_000).describe('First boot, before the golden snapshot is taken, may take this long (2 min; TCG boots are slow).'),
         revertTimeoutMs: z.number().int().min(100).default(10_000).describe('After a revert the port must answer within this (10 s).'),
       })
@@ -94,6 +95,7 @@ const qemuSchema = z
     warmPerProfile: z.number().int().min(0).default(0).describe('Clean qemu dummies kept created ahead per profile by the pool (the driver keeps warmClones besides).'),
     warmClones: z.number().int().min(0).default(1).describe('Clones per profile the driver keeps booted from the golden snapshot, so a create is a hand-over.'),
     accelerator: z.enum(['auto', 'kvm', 'tcg']).default('auto').describe('auto: KVM when a test guest really runs under it, else TCG.'),
+    revertMode: z.enum(['auto', 'spare', 'loadvm']).default('auto').describe('spare: each dummy keeps a paused clone restored from the golden RAM image and revert resumes it (milliseconds; two QEMU processes per dummy); loadvm: one process that reloads its snapshot (about 0.2 s under TCG); auto: spare on QEMU 5.0 or later.'),
     qemuBinary: z.string().min(1).default('qemu-system-x86_64').describe('The QEMU system emulator (from PATH by default).'),
     qemuImgBinary: z.string().min(1).default('qemu-img').describe('qemu-img (from PATH by default).'),
     stateDirectory: z.string().default('').describe("Per-dummy folders (serial console log, overlays); empty is crashtest-qemu in the system's temporary folder. Relative to the config file's folder."),

@@ -130,6 +130,7 @@ function buildFarms(config: FrozenConfig, counters: Counters, options: FarmFromC
           qemuBinary: qemu.qemuBinary,
           qemuImgBinary: qemu.qemuImgBinary,
           accelerator: qemu.accelerator,
+          revertMode: qemu.revertMode,
           warmClones: qemu.warmClones,
           maxDwellMs: qemu.maxDwellMs,
           keepFiles: qemu.keepFiles,
