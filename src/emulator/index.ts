@@ -1,7 +1,7 @@
 /**
  * The emulated dummies' insides: a pure-TypeScript x86/x86-64 CPU, the Windows and Linux process
- * environments around attacker code, the behaviour trace, and the finder that locates code in
- * protocol bytes. Other folders import only this file.
+ * environments around attacker code, the behaviour trace, the finder that locates code in
+ * protocol bytes, and a JVM for the classes JNDI loads. Other folders import only this file.
  */
 export * from './cpu/index.ts';
 export * from './behaviour/index.ts';
@@ -16,4 +16,5 @@ export * from './services/index.ts';
 export * from './host/index.ts';
 export * from './shell/index.ts';
 export * from './jndi/index.ts';
+export * from './jvm/index.ts';
 export * from './client/index.ts';

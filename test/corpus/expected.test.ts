@@ -215,6 +215,20 @@ describe('EXPECTED.md, capture by capture', { skip }, () => {
       }
       assert.ok(hostIps(outcome).includes('172.16.238.10'));
     });
+
+    test(`${capture} (stretch): the class fetched from the replayed server runs and opens the reverse shell to 10.10.10.31:9001`, async () => {
+      const outcome = await analyze(capture);
+      const compromised = outcome.verdicts.filter((verdict) => verdict.level === 'compromised');
+      assert.ok(compromised.length > 0);
+      for (const verdict of compromised) {
+        // the address and port come from running the class (its constants), not from the capture's later sessions
+        assert.ok(hasEvidence(verdict, 'connect', { dest_ip: '10.10.10.31', dest_port: 9001 }), `${verdict.profile}: no connect to 10.10.10.31:9001`);
+        const code = verdict.evidence.find((item) => item.kind === 'code' && Array.isArray(item.calls) && (item.calls as string[]).includes('Exploit.<init> connects to 10.10.10.31:9001'));
+        assert.ok(code, `${verdict.profile}: the JVM trace names the class, the method and the connection`);
+        const shell = verdict.evidence.find((item) => item.kind === 'exec' && item.origin === 'java:Exploit.<init>');
+        assert.ok(shell && typeof shell.command === 'string' && /\bsh\b/.test(shell.command), `${verdict.profile}: an exec of the class's shell`);
+      }
+    });
   }
 
   test('cve-2021-44228-log4shell-dns-exfil: the dummy sends a DNS query to 10.10.10.31 carrying an environment value', async () => {

@@ -1,6 +1,7 @@
 /**
  * The JNDI context of a service host: its endpoint, its observations, and a Java environment
- * that fits its profile (the JDK version of its `java` application, its host name).
+ * that fits its profile (the JDK version of its `java` application, its host name); a remote
+ * factory class it loads starts programs in the host's own shell.
  */
 import type { ServiceHost } from '../services/service.ts';
 import { javaEnvironment } from './java-environment.ts';
@@ -21,5 +22,9 @@ export function hostJndiContext(host: ServiceHost, origin: string, nextSocketId?
     observe: (observation) => host.observe(observation),
     now: () => host.now(),
     ...(nextSocketId ? { nextSocketId } : {}),
+    os: host.profile.os.kind === 'windows' ? 'windows' : 'linux',
+    runCommand: (shell, commandLine, commandOrigin) => host.runCommand(shell, commandLine, commandOrigin),
+    sleep: (virtualMs) => host.advanceClock?.(virtualMs),
+    anomaly: (name) => host.anomaly(name),
   };
 }

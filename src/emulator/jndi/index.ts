@@ -5,4 +5,5 @@ export { hostJndiContext } from './host-jndi-context.ts';
 export { javaEnvironment, fakeSecret, type JavaEnvironment, type JavaEnvironmentOptions } from './java-environment.ts';
 export { DEFAULT_LOG4J_LOOKUP_LIMITS, type Log4jLookupLimits } from './log4j-lookup-limits.ts';
 export { parseJndiUri, type JndiUri } from './jndi-uri.ts';
+export { trustsUrlCodebase } from './remote-factory.ts';
 export { ldapBindRequest, ldapSearchRequest, readLdapAnswer, type LdapAnswer } from './ldap-messages.ts';

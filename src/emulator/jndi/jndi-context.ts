@@ -1,5 +1,6 @@
 /** What the emulated JNDI resolver needs from the dummy it runs in. */
 import type { EndpointSocket, NetworkEndpoint, SocketKind } from '../behaviour/network-endpoint.ts';
+import type { JvmLimits } from '../jvm/index.ts';
 import type { DummyObservation } from '../services/observation.ts';
 import type { JavaEnvironment } from './java-environment.ts';
 import type { Log4jLookupLimits } from './log4j-lookup-limits.ts';
@@ -19,6 +20,18 @@ export interface JndiContext {
   /** the wall clock `${date:…}` formats (default: a fixed date plus `now()`) */
   wallClock?: () => Date;
   limits?: Partial<Log4jLookupLimits>;
+  /** the platform a remote factory class's Runtime.exec reaches (default linux) */
+  os?: 'linux' | 'windows';
+  /**
+   * runs a command line in the dummy's shell for a program the remote class starts; `origin`
+   * names the Java method. Absent: the start is observed as an `exec` and nothing runs.
+   */
+  runCommand?(shell: 'sh' | 'cmd', commandLine: string, origin: string): string;
+  /** lets the dummy's virtual clock run on (the class sleeps) */
+  sleep?(virtualMs: number): void;
+  /** counted, never thrown: `jvm.unsupported_method` */
+  anomaly?(name: string): void;
+  jvmLimits?: Partial<JvmLimits>;
 }
 
 /** JNDI sockets are numbered from here when the context does not number them (clear of guest fds) */

@@ -1,18 +1,20 @@
 /**
  * What the JDK does for `InitialContext.lookup(uri)` on a JDK 8 older than 8u191, as far as the
- * network sees it: LDAP bind and search (then the remote class named by the answer fetched over
- * HTTP, or a referral followed), LDAPS as a TLS ClientHello, RMI's JRMP handshake, DNS as a query
- * for the name sent to the named server, IIOP/CORBA/NIS/NDS/HTTP as a connection. Never throws.
+ * network sees it: LDAP bind and search (then the remote factory class named by the answer fetched
+ * over HTTP and run in the emulated JVM, or a referral followed), LDAPS as a TLS ClientHello, RMI's
+ * JRMP handshake, DNS as a query for the name sent to the named server, IIOP/CORBA/NIS/NDS/HTTP as
+ * a connection. Never throws.
  */
 import type { EndpointSocket, SocketKind } from '../behaviour/network-endpoint.ts';
-import { httpFetch, receiveAll, resolveAddress } from '../services/http/http-client.ts';
-import { isIpv4Literal, parseHttpUrl } from '../services/http/http-url.ts';
+import { receiveAll, resolveAddress } from '../services/http/http-client.ts';
+import { isIpv4Literal } from '../services/http/http-url.ts';
 import { concatBytes } from './ber.ts';
 import { dnsQuery } from './dns-query.ts';
 import type { JndiContext } from './jndi-context.ts';
 import { parseJndiUri, type JndiUri } from './jndi-uri.ts';
 import { JRMP_PROTOCOL_ACK, jrmpClientEndpoint, jrmpHandshake } from './jrmp-handshake.ts';
 import { ldapBindRequest, ldapSearchRequest, readLdapAnswer } from './ldap-messages.ts';
+import { loadRemoteFactory } from './remote-factory.ts';
 import { tlsClientHello } from './tls-client-hello.ts';
 
 /** referrals followed from one lookup (the JDK follows them; a loop must end) */
@@ -81,22 +83,13 @@ export class JndiResolver {
     const answer = readLdapAnswer(concatBytes([bindAnswer, receiveAll(network, socket, RECEIVE_LIMITS)]));
     const codebase = answer.attributes.get('javacodebase');
     const factory = answer.attributes.get('javafactory') ?? answer.attributes.get('javaclassname');
-    if (codebase && factory) this.fetchClass(codebase, factory, resolution);
+    if (codebase && factory) resolution.classUrls.push(...loadRemoteFactory(this.context, this.openSocket, codebase, factory));
     if (referralDepth < MAX_REFERRALS) {
       for (const referral of answer.referrals.slice(0, MAX_REFERRALS)) {
         const followed = this.resolve(referral, referralDepth + 1);
         resolution.classUrls.push(...followed.classUrls);
       }
     }
-  }
-
-  private fetchClass(codebase: string, factory: string, resolution: JndiResolution): void {
-    const base = codebase.replace(/#.*$/, '');
-    const classUrl = `${base.endsWith('/') ? base : `${base}/`}${factory.replace(/\./g, '/')}.class`;
-    const url = parseHttpUrl(classUrl);
-    if (!url) return;
-    resolution.classUrls.push(classUrl);
-    httpFetch(this.context.network, this.openSocket('tcp'), url, { userAgent: `Java/${this.context.environment.javaVersion}`, maxBytes: 1 << 20 });
   }
 
   private rmi(socket: EndpointSocket): void {
