@@ -137,7 +137,7 @@ export function judge(observations: readonly Observation[]): Judgement {
   const evidence: EvidenceItem[] = [];
   const vulnerabilities = new Set<string>();
   const seen = new Set<string>();
-  // once a captured server answered the dummy, what it does on the network may follow from those bytes
+  // once a captured server answered the dummy, whatever it does next may follow from those bytes
   let replayed = false;
   for (const observation of observations) {
     level = higherLevel(level, levelOf(observation));
@@ -147,7 +147,8 @@ export function judge(observations: readonly Observation[]): Judgement {
     const item = observation.source === 'containment' ? egressEvidence(observation.event) : dummyEvidence(observation.observation);
     if (observation.source === 'containment' && observation.event.facts.kind === 'tcp_connect' && observation.event.facts.replayedSession !== undefined) {
       replayed = true;
-    } else if (item && replayed && observation.source === 'containment') {
+    } else if (item && replayed) {
+      // a stage fetched from a captured server (a class, a payload) runs on the dummy: its acts too
       item.after_replay = true;
     }
     if (!item) continue;
