@@ -10,6 +10,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PcapWriter, readCaptureFile } from '../../src/capture/index.ts';
+import { corpusDir } from './corpus.ts';
 
 export interface VethLab {
   namespace: string;
@@ -58,7 +59,8 @@ export interface VethLabOptions {
   mirror?: boolean;
 }
 
-export const CORPUS_DIR = new URL('../../../shared/corpus/', import.meta.url).pathname;
+/** the shared corpus ($CRASHTEST_CORPUS, else ../shared/corpus beside the repository) */
+export const CORPUS_DIR = corpusDir();
 
 /** Why a live test cannot run here, or null. */
 export function liveLabUnavailable(): string | null {
