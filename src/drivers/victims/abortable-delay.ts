@@ -14,3 +14,23 @@ export function abortableDelay(milliseconds: number, signal: AbortSignal | undef
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Rejects with the signal's reason when it aborts first; the work itself goes on. */
+export function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

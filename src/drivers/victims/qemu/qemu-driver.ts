@@ -27,6 +27,7 @@ import { checkMachineFiles, machineKey, validateQemuMachine, type QemuMachine, t
 import type { QemuGolden } from './qemu-clone.ts';
 import { QemuVictim, type QemuRevertMode } from './qemu-victim.ts';
 import { goldenRamImage } from './ram-image.ts';
+import { abortable } from '../abortable-delay.ts';
 
 export interface QemuDriverOptions {
   /** profile id → the machine its dummies are clones of */
@@ -307,24 +308,4 @@ export function qemuAtLeast(versionLine: string, major: number, minor: number): 
   if (!match) return false;
   const [found, foundMinor] = [Number(match[1]), Number(match[2])];
   return found > major || (found === major && foundMinor >= minor);
-}
-
-/** Rejects with the signal's reason when it aborts first; the work itself goes on. */
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

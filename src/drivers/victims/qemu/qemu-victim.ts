@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Profile } from '../../../config/index.ts';
 import { Containment, type ContainmentOptions } from '../../../containment/index.ts';
 import { Counters, CrashtestError } from '../../../core/index.ts';
-import { abortableDelay } from '../abortable-delay.ts';
+import { abortable, abortableDelay } from '../abortable-delay.ts';
 import { exchangeDatagram } from '../datagram-exchange.ts';
 import type { CallOptions, Observation, Peer, Victim, VictimConnection } from '../../../sandbox/index.ts';
 import type { ContainmentAttachment, ContainmentNamespace } from '../netns/containment-namespace.ts';
@@ -358,24 +358,4 @@ export class QemuVictim implements Victim {
 
 function cloneSettings(space: ContainmentNamespace, settings: QemuVictimSettings): QemuCloneSettings {
   return { qemuBinary: settings.qemuBinary, machine: settings.machine, accelerator: settings.accelerator, golden: settings.golden, space };
-}
-
-/** Rejects with the signal's reason when it aborts first; the work itself goes on. */
-function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return work;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
