@@ -4,6 +4,7 @@
  * console). Wrappers (BufferedReader, PrintWriter, DataOutputStream …) share their inner stream's
  * source or sink, which is all a payload's copy loops need.
  */
+import { concatBytes } from '../../../core/index.ts';
 import { argumentDescriptors } from '../descriptors.ts';
 import { asInt, isArray, isObject, type JavaValue } from '../java-values.ts';
 import { booleanValue, byteArray, bytesOf, decodeUtf8, encodeText, optionalString, receiverObject, textOf } from './native-helpers.ts';
@@ -134,13 +135,7 @@ function readAll(source: ByteSource, max = 1 << 20): Uint8Array {
     chunks.push(chunk);
     total += chunk.length;
   }
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return joined;
+  return concatBytes(chunks);
 }
 
 /** read([B) / read([BII): bytes copied into the array, -1 at the end */
