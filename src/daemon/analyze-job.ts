@@ -14,7 +14,7 @@ import { clientBytes, CompanionIndex, dialogFromSession, findCulprits } from '..
 import type { ProfileCatalogue, Victim } from '../sandbox/index.ts';
 import { ProtectedNetworks, Triage, type LearnedSignature, type ReplayJob } from '../triage/index.ts';
 import { HostCompromiseDetector, levelRank, type EvidenceItem, type HostCompromiseFinding, type VerdictLevel } from '../verdict/index.ts';
-import { capturedPeerIndex } from './captured-peers.ts';
+import { capturedPeerDestinations, peerLookupOf, type CapturedPeerDestination } from './captured-peers.ts';
 import { detonate, detonateOnVictim, type DetonationItem, type Lease, type ProfileOutcome } from './detonator.ts';
 import { runSessionsJob } from './sessions-job.ts';
 
@@ -35,6 +35,8 @@ export interface VerdictRecord {
   causalSession: Session;
   /** the sender's connections played after the causal session on the same dummy (a multi-connection exploit) */
   companionSessions?: Session[];
+  /** the captured sessions the job's dummies were given to answer their outbound connections (captured-peers.ts), by destination */
+  capturedPeers?: CapturedPeerDestination[];
 }
 
 export interface AnalyzeJobOptions {
@@ -173,7 +175,9 @@ async function analyzeSessions(
   const companions = new CompanionIndex(sessions);
   for (const job of jobs) if (job.direction !== 'to_client') companionsOf.set(job, companions.of(job.session));
   // the target's own later connections answer the dummy's (a stager's callback meets its stage)
-  const peersOf = capturedPeerIndex(sessions);
+  const destinationsOf = capturedPeerDestinations(sessions);
+  for (const job of jobs) capturedPeersOf.set(job, destinationsOf(job));
+  const peersOf = (job: ReplayJob): PeerLookup | undefined => peerLookupOf(capturedPeersOf.get(job) ?? []);
   const followUpsOf = (job: ReplayJob): Session[] => {
     const start = startOf(job.session);
     return (byPair.get(`${job.session.client.ip}|${job.session.server.ip}`) ?? [])
@@ -306,6 +310,8 @@ interface JobFindings {
 
 /** the sender's connections opened while a job's session was open (EternalBlue's grooms), set per file */
 const companionsOf = new WeakMap<ReplayJob, Session[]>();
+/** each job's captured peers, recorded in its verdicts so a replay bundle can carry them */
+const capturedPeersOf = new WeakMap<ReplayJob, CapturedPeerDestination[]>();
 
 /**
  * what the detonator plays for a job: the client side into servers, then its companions on the same
@@ -373,6 +379,7 @@ function findingsOf(job: ReplayJob, outcomes: ProfileOutcome[], replay: VerdictR
         outcome,
         causalSession: job.session,
         ...(companionsOf.get(job)?.length ? { companionSessions: companionsOf.get(job) } : {}),
+        ...(capturedPeersOf.get(job)?.length ? { capturedPeers: capturedPeersOf.get(job) } : {}),
       });
     }
   };

@@ -220,6 +220,7 @@ export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictReco
   const code = outcome?.observations.find((observation) => observation.source === 'dummy' && observation.observation.kind === 'code');
   const trace = code && code.source === 'dummy' && code.observation.kind === 'code' ? code.observation.trace : null;
   const traces = (outcome?.observations ?? []).flatMap((seen) => (seen.source === 'dummy' && seen.observation.kind === 'code' ? [seen.observation.trace] : []));
+  const carriesPeers = (verdict.capturedPeers?.length ?? 0) > 0;
   const written = await writer.write({
     verdict: verdictEvent(verdict) as VerdictEvent,
     sessionFrames: frames,
@@ -230,12 +231,13 @@ export async function writeEvidence(writer: EvidenceWriter, verdict: VerdictReco
       crashtestVersion: crashtestVersion(),
       session: verdict.causalSession,
       ...(verdict.companionSessions ? { companions: verdict.companionSessions } : {}),
+      ...(verdict.capturedPeers ? { peers: verdict.capturedPeers } : {}),
       profile: verdict.profile,
       ...(verdict.vulnerabilities[0] ? { vulnerability: verdict.vulnerabilities[0] } : {}),
       dwellMs: DEFAULT_BUNDLE_DWELL_MS,
       level: verdict.level,
-      // a bundle holds the causal session only: what followed a captured peer's answer is not re-run by verify
-      evidenceKinds: verdict.evidence.filter((item) => item.after_replay !== true).map((item) => item.kind as EvidenceKind),
+      // what followed a captured peer's answer is re-run by verify only when the bundle carries the peers
+      evidenceKinds: verdict.evidence.filter((item) => item.after_replay !== true || carriesPeers).map((item) => item.kind as EvidenceKind),
     }),
   });
   return { dir: written.dir };

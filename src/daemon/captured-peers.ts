@@ -21,12 +21,20 @@ function key(address: string, port: number): string {
   return `${address}|${port}`;
 }
 
+/** The captured sessions to one destination, in the order a lease's connections there meet them. */
+export interface CapturedPeerDestination {
+  address: string;
+  port: number;
+  /** turns keep their capture times (a replay bundle records their offsets) */
+  peers: Array<CapturedPeer & { turns: Session['turns'] }>;
+}
+
 /**
- * Indexes a batch of sessions by client host; `peersFor(job)` is the lookup for one job: the TCP
- * sessions its target opened from the attack's start to `windowSeconds` after, whose server said
- * something. Undefined when there are none, so a detonation without next stages costs nothing.
+ * Indexes a batch of sessions by client host; `destinationsFor(job)` lists one job's captured peers:
+ * the TCP sessions its target opened from the attack's start to `windowSeconds` after, whose server
+ * said something, by destination. Empty when there are none.
  */
-export function capturedPeerIndex(sessions: readonly Session[], windowSeconds = PEER_WINDOW_SECONDS): (job: ReplayJob) => PeerLookup | undefined {
+export function capturedPeerDestinations(sessions: readonly Session[], windowSeconds = PEER_WINDOW_SECONDS): (job: ReplayJob) => CapturedPeerDestination[] {
   const byClient = new Map<string, Session[]>();
   for (const session of sessions) {
     if (session.proto !== 'tcp' || !session.turns.some((turn) => turn.direction === 'to_client')) continue;
@@ -37,17 +45,32 @@ export function capturedPeerIndex(sessions: readonly Session[], windowSeconds = 
   for (const list of byClient.values()) list.sort((a, b) => startOf(a) - startOf(b) || a.id - b.id);
   return (job) => {
     const attackStart = startOf(job.session);
-    const byDestination = new Map<string, CapturedPeer[]>();
+    const byDestination = new Map<string, CapturedPeerDestination>();
     for (const session of byClient.get(job.session.server.ip) ?? []) {
       const start = startOf(session);
       if (session.id === job.session.id || start < attackStart || start - attackStart > windowSeconds) continue;
       const destination = key(session.server.ip, session.server.port);
-      const peers = byDestination.get(destination) ?? [];
-      if (peers.length >= MAX_PEERS_PER_DESTINATION) continue;
-      peers.push({ sessionId: session.id, capturedClient: { address: session.client.ip, port: session.client.port }, turns: session.turns });
-      byDestination.set(destination, peers);
+      let entry = byDestination.get(destination);
+      if (!entry) byDestination.set(destination, (entry = { address: session.server.ip, port: session.server.port, peers: [] }));
+      if (entry.peers.length >= MAX_PEERS_PER_DESTINATION) continue;
+      entry.peers.push({ sessionId: session.id, capturedClient: { address: session.client.ip, port: session.client.port }, turns: session.turns });
     }
-    if (byDestination.size === 0) return undefined;
-    return (destination: NetworkAddress) => byDestination.get(key(destination.address, destination.port)) ?? [];
+    return [...byDestination.values()];
   };
+}
+
+/** The lookup the containment asks, over captured (or bundled) destinations; undefined when there are none. */
+export function peerLookupOf(destinations: ReadonlyArray<{ address: string; port: number; peers: readonly CapturedPeer[] }>): PeerLookup | undefined {
+  if (destinations.length === 0) return undefined;
+  const byDestination = new Map(destinations.map((entry) => [key(entry.address, entry.port), entry.peers]));
+  return (destination: NetworkAddress) => byDestination.get(key(destination.address, destination.port)) ?? [];
+}
+
+/**
+ * `peersFor(job)` is the lookup for one job (capturedPeerDestinations as the containment asks it).
+ * Undefined when there are none, so a detonation without next stages costs nothing.
+ */
+export function capturedPeerIndex(sessions: readonly Session[], windowSeconds = PEER_WINDOW_SECONDS): (job: ReplayJob) => PeerLookup | undefined {
+  const destinationsFor = capturedPeerDestinations(sessions, windowSeconds);
+  return (job) => peerLookupOf(destinationsFor(job));
 }

@@ -1,14 +1,17 @@
 /**
  * `crashtest verify BUNDLE`: re-runs a verdict from its replay bundle on this installation — the
  * bundle's dialog played into a fresh dummy of its profile, judged the same way — and says whether
- * the level and the kinds of evidence come out as recorded.
+ * the level and the kinds of evidence come out as recorded. The dummy's outbound connections meet
+ * the captured peers the bundle carries, as they did during analyze.
  */
 import { readBundle, type ReplayBundle } from '../alert/index.ts';
+import type { CapturedPeer } from '../containment/index.ts';
 import { Counters, type Session } from '../core/index.ts';
 import { defaultCatalogue } from '../sandbox/index.ts';
 import { ServiceIdentifier } from '../triage/index.ts';
 import { levelRank, type VerdictLevel } from '../verdict/index.ts';
 import { codeEvidence } from './analyze-job.ts';
+import { peerLookupOf } from './captured-peers.ts';
 import { detonateOnVictim } from './detonator.ts';
 import { createEmulatedFarm } from './emulated-farm.ts';
 
@@ -52,6 +55,18 @@ export function sessionFromBundle(bundle: ReplayBundle, played: Pick<ReplayBundl
   };
 }
 
+/** The bundle's captured peers grouped by destination, each destination's sessions in bundle order. */
+function peerDestinationsOf(bundle: ReplayBundle): Array<{ address: string; port: number; peers: CapturedPeer[] }> {
+  const byDestination = new Map<string, { address: string; port: number; peers: CapturedPeer[] }>();
+  for (const peer of bundle.peers ?? []) {
+    const key = `${peer.destination.ip}|${peer.destination.port}`;
+    let entry = byDestination.get(key);
+    if (!entry) byDestination.set(key, (entry = { address: peer.destination.ip, port: peer.destination.port, peers: [] }));
+    entry.peers.push({ sessionId: peer.flowId ?? 0, capturedClient: { address: peer.capturedClient.ip, port: peer.capturedClient.port }, turns: peer.dialog });
+  }
+  return [...byDestination.values()];
+}
+
 export async function verifyBundle(path: string, options: { signal?: AbortSignal } = {}): Promise<VerifyResult> {
   const bundle = await readBundle(path);
   const catalogue = defaultCatalogue();
@@ -60,11 +75,12 @@ export async function verifyBundle(path: string, options: { signal?: AbortSignal
   const service = new ServiceIdentifier(catalogue).identify(session);
   // a multi-connection exploit's other connections, played after it on the same dummy
   const companions = (bundle.companions ?? []).map((companion) => sessionFromBundle(bundle, companion));
+  const peers = peerLookupOf(peerDestinationsOf(bundle));
   const farm = createEmulatedFarm({ counters: new Counters() });
   try {
     const outcome = await farm.lease(
       profile,
-      (victim) => detonateOnVictim(victim, profile, [session, ...companions].map((played) => ({ session: played, serviceKind: service?.kind ?? '' })), { dwellMs: bundle.dwellMs, ...(options.signal ? { signal: options.signal } : {}) }),
+      (victim) => detonateOnVictim(victim, profile, [session, ...companions].map((played) => ({ session: played, serviceKind: service?.kind ?? '' })), { dwellMs: bundle.dwellMs, ...(peers ? { peers } : {}), ...(options.signal ? { signal: options.signal } : {}) }),
       options.signal,
     );
     let level = outcome.level;

@@ -181,6 +181,7 @@ describe('evidence writer', () => {
 
 describe('replay bundles', () => {
   const good = () => JSON.parse(encodeBundle(record().bundle)) as Record<string, unknown>;
+  const peer = () => ({ destination: { ip: '198.51.100.7', port: 80 }, captured_client: { ip: '10.0.0.8', port: 40_002 }, flow_id: 8, dialog: [{ direction: 'to_client', time_offset_us: 0, data_base64: 'AA==' }] });
 
   it('round-trips through writeBundle and readBundle, and through encode/decode', async () => {
     const path = join(work, 'bundle.json');
@@ -190,6 +191,41 @@ describe('replay bundles', () => {
     await writeBundle(path, withDialog);
     assert.deepEqual(await readBundle(path), withDialog);
     assert.deepEqual(readdirSync(work).filter((name) => name.endsWith('.partial')), []);
+  });
+
+  it('carries captured peers: per destination in the order served, turn offsets from the capture, through encode/decode and the schema', async () => {
+    const turn = (direction: 'to_server' | 'to_client', text: string, seconds: number, nanoseconds = 0) => ({ direction, data: Buffer.from(text), ...at(seconds, nanoseconds) });
+    const ldap = { sessionId: 7, capturedClient: { address: '10.0.0.8', port: 40_001 }, turns: [turn('to_server', 'bind', 10), turn('to_client', 'bound', 10, 250_000)] };
+    const ldapAgain = { sessionId: 9, capturedClient: { address: '10.0.0.8', port: 40_003 }, turns: [turn('to_server', 'search', 12), turn('to_client', 'javaCodeBase', 12, 1_000)] };
+    const http = { sessionId: 8, capturedClient: { address: '10.0.0.8', port: 40_002 }, turns: [turn('to_server', 'GET /Exploit.class', 11), turn('to_client', '\xca\xfe\xba\xbe', 11, 2_000_000)] };
+    const bundle = buildReplayBundle({
+      crashtestVersion: '9.9.9',
+      session,
+      profile: 'linux-java-log4j-2.14',
+      dwellMs: 600_000,
+      level: 'compromised',
+      evidenceKinds: ['exec'],
+      peers: [
+        { address: '198.51.100.7', port: 1389, peers: [ldap, ldapAgain] },
+        { address: '198.51.100.7', port: 80, peers: [http] },
+      ],
+    });
+    assert.deepEqual(
+      bundle.peers?.map((peer) => [`${peer.destination.ip}:${peer.destination.port}`, peer.flowId, peer.capturedClient.port, peer.dialog.map((item) => item.timeOffsetMicroseconds)]),
+      [['198.51.100.7:1389', 7, 40_001, [0, 250]], ['198.51.100.7:1389', 9, 40_003, [0, 1]], ['198.51.100.7:80', 8, 40_002, [0, 2_000]]],
+    );
+    const json = JSON.parse(encodeBundle(bundle)) as { peers: Array<Record<string, unknown>> };
+    assert.deepEqual(Object.keys(json.peers[0]!), ['destination', 'captured_client', 'flow_id', 'dialog']);
+    assert.equal(schemaErrors('bundle.schema.json', json), '');
+    const path = join(work, 'bundle-peers.json');
+    await writeBundle(path, bundle);
+    const read = await readBundle(path);
+    assert.deepEqual(read, bundle);
+    assert.ok(read.peers![2]!.dialog[1]!.data.equals(Buffer.from('\xca\xfe\xba\xbe')));
+    // a bundle without peers (every bundle written before them) has no peers key and still reads
+    assert.equal('peers' in JSON.parse(encodeBundle(record().bundle)), false);
+    assert.equal(decodeBundle(encodeBundle(record().bundle)).peers, undefined);
+    assert.equal(buildReplayBundle({ crashtestVersion: '9.9.9', session, profile: 'p', dwellMs: 0, level: 'attempted', evidenceKinds: [], peers: [] }).peers, undefined, 'no destinations, no peers key');
   });
 
   it('damaged bundles are rejected with CT_ERR_BUNDLE_INVALID naming the field, and the schema rejects them too', () => {
@@ -207,6 +243,11 @@ describe('replay bundles', () => {
       ['unknown level', JSON.stringify({ ...good(), expected: { level: 'pwned', evidence_kinds: [] } }), 'expected.level'],
       ['unknown evidence kind', JSON.stringify({ ...good(), expected: { level: 'attempted', evidence_kinds: ['teleport'] } }), 'expected.evidence_kinds[0]'],
       ['fractional dwell', JSON.stringify({ ...good(), dwell_ms: 1.5 }), 'dwell_ms'],
+      ['peers not an array', JSON.stringify({ ...good(), peers: {} }), 'peers'],
+      ['unknown peer field', JSON.stringify({ ...good(), peers: [{ ...peer(), answer: 'x' }] }), 'peers[0].answer'],
+      ['peer without destination', JSON.stringify({ ...good(), peers: [{ ...peer(), destination: undefined }] }), 'peers[0].destination'],
+      ['peer port out of range', JSON.stringify({ ...good(), peers: [{ ...peer(), captured_client: { ip: '10.0.0.8', port: -1 } }] }), 'peers[0].captured_client.port'],
+      ['bad peer turn', JSON.stringify({ ...good(), peers: [{ ...peer(), dialog: [{ direction: 'to_client', time_offset_us: 0, data_base64: '!' }] }] }), 'peers[0].dialog[0].data_base64'],
     ];
     for (const [name, text, key] of damaged) {
       assert.throws(

@@ -2,7 +2,7 @@ import { CrashtestError } from '../../core/index.ts';
 import { EVENT_TIMESTAMP_PATTERN } from '../event-timestamp.ts';
 import { EVIDENCE_KINDS, type EvidenceKind } from '../evidence-item.ts';
 import { VERDICT_LEVELS, type VerdictLevel } from '../verdict-level.ts';
-import type { ReplayBundle, ReplayBundleCompanion, ReplayBundleTurn } from './replay-bundle.ts';
+import type { ReplayBundle, ReplayBundleCompanion, ReplayBundlePeer, ReplayBundleTurn } from './replay-bundle.ts';
 
 export const BUNDLE_FORMAT = 'crashtest-replay-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -11,7 +11,7 @@ const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const IP = /^[0-9A-Fa-f:.]{2,45}$/;
 const TOP_LEVEL_KEYS = new Set([
   'format', 'format_version', 'crashtest_version', 'created', 'profile', 'proto', 'client', 'server',
-  'flow_id', 'vulnerability', 'dialog', 'companions', 'dwell_ms', 'expected',
+  'flow_id', 'vulnerability', 'dialog', 'companions', 'peers', 'dwell_ms', 'expected',
 ]);
 
 function encodeTurns(turns: readonly ReplayBundleTurn[]): Array<Record<string, unknown>> {
@@ -37,6 +37,14 @@ export function encodeBundle(bundle: ReplayBundle): string {
         client: { ip: companion.client.ip, port: companion.client.port },
         ...(companion.flowId !== undefined && { flow_id: companion.flowId }),
         dialog: encodeTurns(companion.dialog),
+      })),
+    }),
+    ...(bundle.peers !== undefined && {
+      peers: bundle.peers.map((peer) => ({
+        destination: { ip: peer.destination.ip, port: peer.destination.port },
+        captured_client: { ip: peer.capturedClient.ip, port: peer.capturedClient.port },
+        ...(peer.flowId !== undefined && { flow_id: peer.flowId }),
+        dialog: encodeTurns(peer.dialog),
       })),
     }),
     dwell_ms: bundle.dwellMs,
@@ -79,6 +87,7 @@ export function decodeBundle(text: string, source = 'bundle.json'): ReplayBundle
   }
   if (root.flow_id !== undefined) bundle.flowId = check.integer(root.flow_id, 'flow_id', 0);
   if (root.companions !== undefined) bundle.companions = check.companions(root.companions);
+  if (root.peers !== undefined) bundle.peers = check.peers(root.peers);
   if (root.vulnerability !== undefined) bundle.vulnerability = check.string(root.vulnerability, 'vulnerability', 0);
   return bundle;
 }
@@ -134,6 +143,22 @@ class BundleChecker {
       this.exactKeys(companion, key, ['client', 'flow_id', 'dialog']);
       const decoded: ReplayBundleCompanion = { client: this.peer(companion.client, `${key}.client`), dialog: this.dialog(companion.dialog, `${key}.dialog`, 0) };
       if (companion.flow_id !== undefined) decoded.flowId = this.integer(companion.flow_id, `${key}.flow_id`, 0);
+      return decoded;
+    });
+  }
+
+  peers(value: unknown): ReplayBundlePeer[] {
+    if (!Array.isArray(value)) this.fail('peers', 'must be an array', value);
+    return (value as unknown[]).map((item, index) => {
+      const key = `peers[${index}]`;
+      const peer = this.object(item, key);
+      this.exactKeys(peer, key, ['destination', 'captured_client', 'flow_id', 'dialog']);
+      const decoded: ReplayBundlePeer = {
+        destination: this.peer(peer.destination, `${key}.destination`),
+        capturedClient: this.peer(peer.captured_client, `${key}.captured_client`),
+        dialog: this.dialog(peer.dialog, `${key}.dialog`, 0),
+      };
+      if (peer.flow_id !== undefined) decoded.flowId = this.integer(peer.flow_id, `${key}.flow_id`, 0);
       return decoded;
     });
   }

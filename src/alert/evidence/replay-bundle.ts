@@ -30,6 +30,12 @@ export interface ReplayBundle {
    * and played after it on the same dummy (a multi-connection exploit such as EternalBlue)
    */
   companions?: ReplayBundleCompanion[];
+  /**
+   * captured peers: the attacked host's own later connections in the capture, whose server side
+   * answered the dummy's outbound connections to the same destination (a JNDI lookup meeting the
+   * captured LDAP and HTTP answers); per destination in the order the dummy's connections meet them
+   */
+  peers?: ReplayBundlePeer[];
   dwellMs: number;
   expected: { level: VerdictLevel; evidenceKinds: EvidenceKind[] };
 }
@@ -41,11 +47,28 @@ export interface ReplayBundleCompanion {
   dialog: ReplayBundleTurn[];
 }
 
+/** One captured peer session: where it went, the real host's side of it and its turns. */
+export interface ReplayBundlePeer {
+  destination: { ip: string; port: number };
+  capturedClient: { ip: string; port: number };
+  flowId?: number;
+  dialog: ReplayBundleTurn[];
+}
+
+/** A captured peer session as the daemon records it (captured-peers.ts). */
+export interface ReplayBundlePeerInput {
+  sessionId: number;
+  capturedClient: { address: string; port: number };
+  turns: Session['turns'];
+}
+
 export interface ReplayBundleInput {
   crashtestVersion: string;
   created?: string;
   session: Pick<Session, 'id' | 'proto' | 'client' | 'server' | 'turns'>;
   companions?: ReadonlyArray<Pick<Session, 'id' | 'client' | 'turns'>>;
+  /** captured peers by destination, each destination's sessions in the order they are served */
+  peers?: ReadonlyArray<{ address: string; port: number; peers: readonly ReplayBundlePeerInput[] }>;
   profile: string;
   vulnerability?: string;
   dwellMs: number;
@@ -72,6 +95,15 @@ export function buildReplayBundle(input: ReplayBundleInput): ReplayBundle {
   if (input.companions && input.companions.length > 0) {
     bundle.companions = input.companions.map((companion) => ({ client: { ip: companion.client.ip, port: companion.client.port }, flowId: companion.id, dialog: dialogOf(companion.turns) }));
   }
+  const peers = (input.peers ?? []).flatMap((destination) =>
+    destination.peers.map((peer) => ({
+      destination: { ip: destination.address, port: destination.port },
+      capturedClient: { ip: peer.capturedClient.address, port: peer.capturedClient.port },
+      flowId: peer.sessionId,
+      dialog: dialogOf(peer.turns),
+    })),
+  );
+  if (peers.length > 0) bundle.peers = peers;
   if (input.created !== undefined) bundle.created = input.created;
   if (input.vulnerability !== undefined) bundle.vulnerability = input.vulnerability;
   return bundle;
