@@ -8,26 +8,14 @@
  * and its spare): guest RAM it wrote, the translation cache under TCG, QEMU itself, and its share
  * of the golden RAM image's page cache (PSS splits shared pages among the processes mapping them).
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { QemuDriver, type QemuVictim } from '../src/drivers/index.ts';
+import { QemuDriver } from '../src/drivers/index.ts';
+import type { Victim } from '../src/sandbox/index.ts';
 import { GOLDEN_DIRECTORY, qemuMachine, qemuProfile, qemuSkipReason, SERVICE_PORT } from '../test/sandbox/qemu-fixture.ts';
 import type { RevertRow } from './revert.ts';
+import { percentile, revertRounds } from './revert-rounds.ts';
 
-function pssBytes(pid: number): number {
-  try {
-    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
-}
-
-export async function qemuRows(rounds: number, answered: (victim: QemuVictim, port: number, request: Uint8Array) => Promise<void>): Promise<RevertRow[] | string> {
+export async function qemuRows(rounds: number, answered: (victim: Victim, port: number, request: Uint8Array) => Promise<void>): Promise<RevertRow[] | string> {
   const reason = qemuSkipReason();
   if (reason !== null) return reason;
   const rows: RevertRow[] = [];
@@ -35,31 +23,19 @@ export async function qemuRows(rounds: number, answered: (victim: QemuVictim, po
   return rows;
 }
 
-async function modeRow(revertMode: 'spare' | 'loadvm', rounds: number, answered: (victim: QemuVictim, port: number, request: Uint8Array) => Promise<void>): Promise<RevertRow> {
+async function modeRow(revertMode: 'spare' | 'loadvm', rounds: number, answered: (victim: Victim, port: number, request: Uint8Array) => Promise<void>): Promise<RevertRow> {
   const profile = qemuProfile();
-  const request = Buffer.from('GET / HTTP/1.0\r\n\r\n');
   const driver = new QemuDriver({ machines: { [profile.id]: qemuMachine() }, goldenDirectory: GOLDEN_DIRECTORY, warmClones: 0, revertMode, answerMs: 2_000, quietMs: 5, greetingMs: 0 });
   try {
     const victim = await driver.create(profile);
     const accelerator = (await driver.accelerator()).accelerator;
-    const times: number[] = [];
-    const revertOnly: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      await answered(victim, SERVICE_PORT, request); // a lease's worth of use
-      await victim.spareReady();
-      const started = performance.now();
-      await victim.revert();
-      revertOnly.push(performance.now() - started);
-      await answered(victim, SERVICE_PORT, request);
-      times.push(performance.now() - started);
-    }
-    const pids = await victim.pids();
+    const measured = await revertRounds(victim, rounds, SERVICE_PORT, answered);
     return {
       driver: `qemu (${accelerator}, ${revertMode === 'spare' ? 'warm spare' : 'loadvm'})`,
-      revertToAnsweringMs: times,
-      memoryPerWarmDummyBytes: pids.reduce((sum, pid) => sum + pssBytes(pid), 0),
+      revertToAnsweringMs: measured.revertToAnsweringMs,
+      memoryPerWarmDummyBytes: measured.memoryBytes,
       targetMs: 150,
-      note: `revert() alone: median ${median(revertOnly).toFixed(1)} ms; ${pids.length} QEMU per dummy; ${qemuMachine().memoryMiB} MiB guest; load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+      note: `revert() alone: median ${percentile(measured.revertOnlyMs, 0.5).toFixed(1)} ms; ${measured.pids.length} QEMU per dummy; ${qemuMachine().memoryMiB} MiB guest; load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
     };
   } finally {
     await driver.close();

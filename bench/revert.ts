@@ -8,7 +8,7 @@
  * Drivers that cannot run here (no root, no qemu) print why and are left out.
  * Rows come from REVERT_BENCH_ROWS: another driver is one more entry.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import type { Victim } from '../src/sandbox/index.ts';
 import { makeLowerDir, netnsProfile, SERVICE_COMMAND, SERVICE_PORT } from '../test/sandbox/netns-fixture.ts';
 import { formatTable, MiB } from './measure.ts';
 import { qemuRows } from './revert-qemu.ts';
+import { percentile, revertRounds } from './revert-rounds.ts';
 
 export interface RevertRow {
   driver: string;
@@ -41,47 +42,25 @@ export async function answered(victim: Victim, port: number, request: Uint8Array
   if (connection.greeting.length + answer.length === 0) throw new Error(`tcp/${port} did not answer after revert`);
 }
 
-function pssBytes(pid: number): number {
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
-    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
 async function netnsRows(rounds: number): Promise<RevertRow[] | string> {
   const reason = netnsUnavailableReason();
   if (reason !== null) return reason;
   const lower = makeLowerDir();
   const profile = netnsProfile();
-  const request = Buffer.from('GET / HTTP/1.0\r\n\r\n');
   const rows: RevertRow[] = [];
   try {
     for (const warmSpare of [true, false]) {
       const driver = new NetnsDriver({ dummies: { [profile.id]: { lowerDir: lower.dir, services: [SERVICE_COMMAND], readyProbe: 'GET / HTTP/1.0\r\n\r\n' } }, warmSpare, answerMs: 2_000, quietMs: 5, greetingMs: 0 });
       try {
         const victim = (await driver.create(profile)) as NetnsVictim;
-        const times: number[] = [];
-        const revertOnly: number[] = [];
-        for (let round = 0; round < rounds; round++) {
-          await answered(victim, SERVICE_PORT, request); // a lease's worth of use
-          await victim.spareReady();
-          const started = performance.now();
-          await victim.revert();
-          revertOnly.push(performance.now() - started);
-          await answered(victim, SERVICE_PORT, request);
-          times.push(performance.now() - started);
-        }
-        const pids = await victim.pids();
-        const memory = pids.reduce((sum, pid) => sum + pssBytes(pid), 0);
+        const measured = await revertRounds(victim, rounds, SERVICE_PORT, answered);
         rows.push({
           driver: warmSpare ? 'netns (warm spare)' : 'netns (rebuild in place)',
-          revertToAnsweringMs: times,
+          revertToAnsweringMs: measured.revertToAnsweringMs,
           // a warm dummy with a spare keeps two copies running
-          memoryPerWarmDummyBytes: warmSpare ? memory * 2 : memory,
+          memoryPerWarmDummyBytes: warmSpare ? measured.memoryBytes * 2 : measured.memoryBytes,
           targetMs: 50,
-          note: `revert() alone: median ${percentile(revertOnly, 0.5).toFixed(1)} ms; ${pids.length} processes per copy (node service + launcher); load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+          note: `revert() alone: median ${percentile(measured.revertOnlyMs, 0.5).toFixed(1)} ms; ${measured.pids.length} processes per copy (node service + launcher); load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
         });
       } finally {
         await driver.close();
@@ -98,11 +77,6 @@ export const REVERT_BENCH_ROWS: Record<string, RevertBench> = {
   netns: netnsRows,
   qemu: (rounds) => qemuRows(rounds, answered),
 };
-
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? NaN;
-}
 
 export async function main(args: string[]): Promise<number> {
   const roundsAt = args.indexOf('--rounds');
